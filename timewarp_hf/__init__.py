@@ -1,0 +1,1 @@
+"""TimeWarp for the Hugging Face stack."""
