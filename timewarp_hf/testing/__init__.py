@@ -1,6 +1,7 @@
 """Offline testing kit, public like ``transformers.testing_utils``: synthetic videos, broken files and
 tiny randomly initialised models, so tests and demos never need the network."""
 
+from .models import LM_FAMILIES, VLM_FAMILIES, make_tiny_lm, make_tiny_vlm
 from .videos import (
     CORRUPT_KINDS,
     DIRECTIONS,
@@ -13,8 +14,12 @@ from .videos import (
 __all__ = [
     "CORRUPT_KINDS",
     "DIRECTIONS",
+    "LM_FAMILIES",
+    "VLM_FAMILIES",
     "make_corrupt_video",
     "make_sample_videos",
     "make_synthetic_video",
+    "make_tiny_lm",
+    "make_tiny_vlm",
     "read_frame_counter",
 ]
