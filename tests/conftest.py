@@ -35,3 +35,40 @@ def scene_video(assets):
     from timewarp_hf.testing import make_synthetic_video
 
     return make_synthetic_video(assets / "scenes.mp4", num_frames=60, fps=10, scenes=[20, 15, 25])
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm(assets):
+    """A tiny random Qwen2-VL checkpoint folder."""
+    from timewarp_hf.testing import make_tiny_vlm
+
+    return str(make_tiny_vlm(assets / "tiny-qwen2vl", "qwen2_vl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(assets):
+    """A tiny random Qwen2 text LM checkpoint folder."""
+    from timewarp_hf.testing import make_tiny_lm
+
+    return str(make_tiny_lm(assets / "tiny-qwen2lm", "qwen2"))
+
+
+@pytest.fixture(scope="session")
+def sample_videos(assets):
+    """Three short clips with three hard-cut scenes each."""
+    from timewarp_hf.testing import make_sample_videos
+
+    folder = assets / "samples"
+    make_sample_videos(folder, 3, num_frames=24)
+    return folder
+
+
+@pytest.fixture()
+def isolated_datasets_cache(tmp_path, monkeypatch):
+    """A fresh `datasets` cache for one test (as datasets' own test suite does)."""
+    import datasets
+
+    cache = tmp_path / "hf_datasets_cache"
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
+    monkeypatch.setattr(datasets.config, "HF_UPDATE_DOWNLOAD_COUNTS", False)
+    return cache

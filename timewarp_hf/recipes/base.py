@@ -1,0 +1,83 @@
+"""What every recipe shares: the prepared video, the draft pair, the context, and message builders.
+
+A recipe turns a chunk of prepared videos into draft pairs (question, chosen, rejected, what was warped).
+It builds all its generation requests for the chunk first and sends them in as few batched calls as it
+can; the pipeline then filters drafts and writes records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import TimewarpConfig
+from ..generation import GenerationBackend
+from ..sources import BaseExample
+from ..video import Frames, Scene
+
+__all__ = ["Draft", "PreparedVideo", "RecipeContext", "text_messages", "video_messages"]
+
+
+@dataclass
+class PreparedVideo:
+    """A base video after decoding: its sampled frames, scenes (seconds) and scene frame ranges."""
+
+    example: BaseExample
+    frames: Frames
+    scenes: list[Scene] = field(default_factory=list)
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    scene_frames: list[Any] = field(default_factory=list)  # per-scene frame tensors, for captioning
+
+    @property
+    def presentation_fps(self) -> float:
+        """The rate of the sampled frames, i.e. the fps of the clip the model is shown."""
+        idx = self.frames.indices
+        if len(idx) < 2 or idx[-1] == idx[0]:
+            return self.frames.info.fps
+        return self.frames.info.fps * (len(idx) - 1) / (idx[-1] - idx[0])
+
+
+@dataclass
+class Draft:
+    """A candidate pair before filtering."""
+
+    video: PreparedVideo
+    question: str
+    chosen: str | None
+    rejected: str | None
+    warp: dict[str, Any]
+    generator: str
+    seed: int
+
+
+@dataclass
+class RecipeContext:
+    """What a recipe may use: the config, the backends, and the build's counters."""
+
+    config: TimewarpConfig
+    captioner: GenerationBackend | None
+    generator: GenerationBackend | None
+    counters: Counter
+
+    def seed_for(self, video: PreparedVideo, purpose: str = "") -> int:
+        """A per-video seed derived from the build seed, stable across runs and processes."""
+        key = f"{self.config.seed}:{video.example.video_id}:{purpose}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:4], "big")
+
+    def rng_for(self, video: PreparedVideo, purpose: str) -> random.Random:
+        return random.Random(self.seed_for(video, purpose))
+
+
+def video_messages(question: str) -> list[dict[str, Any]]:
+    """A user turn holding the video and a question, in the dataset's conversational schema."""
+    return [
+        {"role": "user", "content": [{"type": "video", "text": None}, {"type": "text", "text": question}]}
+    ]
+
+
+def text_messages(prompt: str) -> list[dict[str, Any]]:
+    """A plain text user turn (string content: every chat template accepts it)."""
+    return [{"role": "user", "content": prompt}]

@@ -1,0 +1,151 @@
+"""The ``timewarp`` dataset builder: ``load_dataset("timewarp", base=..., recipe=..., captioner=...)``.
+
+Thin on purpose (``datasets`` patches this module's globals for streaming): options live in
+:class:`~timewarp_hf.config.TimewarpConfig`, reading the base in :mod:`timewarp_hf.sources`, and the work in
+:class:`~timewarp_hf.pipeline.PairPipeline`. The cache key is the config plus a fingerprint of the base
+data, never the working directory: a relative ``base`` is made absolute, and the base's listing (or Hub
+revision, or dataset fingerprint) is folded into the builder hash so new or changed videos rebuild.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections import Counter
+from typing import Any
+
+import datasets
+from tqdm.auto import tqdm
+
+from .config import TimewarpConfig
+from .pipeline import FEATURES, PairPipeline, summarize_counters
+from .sources import BaseSource
+
+__all__ = ["NoPairsError", "TimewarpBuilder"]
+
+SUMMARY_FILE = "timewarp_summary.json"
+_STATS_DIR = "timewarp_stats"
+
+
+class NoPairsError(RuntimeError):
+    """Every video was skipped or every pair filtered; the message carries the counts by reason."""
+
+
+class TimewarpBuilder(datasets.GeneratorBasedBuilder):
+    """Preference pairs for TimeWarp DPO from any video dataset. See :class:`TimewarpConfig` for options.
+
+    ``base`` may also be a ``datasets.Dataset``/``IterableDataset`` object when the builder is made
+    directly: ``TimewarpBuilder(base=ds, captioner=...)``.
+    """
+
+    BUILDER_CONFIG_CLASS = TimewarpConfig
+    VERSION = datasets.Version("1.0.0")
+
+    def __init__(self, *args: Any, base: Any = None, hash: str | None = None, **kwargs: Any):
+        dataset_object = None
+        if isinstance(base, (datasets.Dataset, datasets.IterableDataset)):
+            dataset_object = base
+            base = None
+        elif isinstance(base, os.PathLike) or (
+            isinstance(base, str) and os.path.exists(os.path.expanduser(base))
+        ):
+            base = os.path.abspath(os.path.expanduser(os.fspath(base)))
+        source = None
+        if dataset_object is not None or base is not None:
+            source = BaseSource(
+                dataset_object if dataset_object is not None else base,
+                video_column=kwargs.get("video_column", "video"),
+                split=kwargs.get("base_split", "train"),
+                revision=kwargs.get("base_revision"),
+                streaming=kwargs.get("streaming_base", False),
+                max_videos=kwargs.get("max_videos"),
+            )
+            if dataset_object is not None:
+                base = source.describe()
+            hash = datasets.fingerprint.Hasher.hash([hash, source.fingerprint()])
+        super().__init__(*args, base=base, hash=hash, **kwargs)
+        self._source = source
+
+    def _info(self) -> datasets.DatasetInfo:
+        return datasets.DatasetInfo(
+            description="TimeWarp preference pairs (arXiv 2510.03955): chosen answers from the true video, "
+            "rejected answers from a time-warped or corrupted view.",
+            features=FEATURES,
+            citation=CITATION,
+        )
+
+    def _split_generators(self, dl_manager):
+        if self._source is None:
+            raise ValueError("timewarp needs base=<folder of videos, Hub dataset id, or datasets.Dataset>")
+        shards = self._source.shards()
+        if not shards:
+            raise ValueError(f"base {self._source.describe()} holds no videos")
+        return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"shards": shards})]
+
+    def _generate_examples(self, shards: list[Any]):
+        pipeline = PairPipeline(self.config, self._source.describe())
+        examples = (
+            ex
+            for shard in tqdm(shards, desc="videos", unit="shard", leave=False)
+            for ex in self._source.iter_shard(shard)
+        )
+        for key, record in enumerate(pipeline.run(examples)):
+            yield f"{record['video_id']}-{key}", record
+        self._write_partial_stats(pipeline.counters, shards)
+
+    def _write_partial_stats(self, counters: Counter, shards: list[Any]) -> None:
+        """Each worker (num_proc) leaves its counts; the main process merges them after the split."""
+        folder = os.path.join(self._output_dir, _STATS_DIR)
+        os.makedirs(folder, exist_ok=True)
+        name = datasets.fingerprint.Hasher.hash(shards)
+        with open(os.path.join(folder, f"{name}.json"), "w") as handle:
+            json.dump(dict(counters), handle)
+
+    def _download_and_prepare(self, dl_manager, verification_mode, **prepare_split_kwargs):
+        super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        folder = os.path.join(self._output_dir, _STATS_DIR)
+        counters: Counter = Counter()
+        for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+            with open(path) as handle:
+                counters.update(json.load(handle))
+            os.remove(path)
+        if os.path.isdir(folder):
+            os.rmdir(folder)
+        summary = {"config": _config_summary(self.config), **summarize_counters(counters)}
+        with open(os.path.join(self._output_dir, SUMMARY_FILE), "w") as handle:
+            json.dump(summary, handle, indent=2)
+        self.info.description = json.dumps(summary)
+        if not summary["num_pairs"]:
+            raise NoPairsError(
+                "the build made no preference pairs: "
+                + json.dumps({k: summary[k] for k in ("videos_seen", "skipped", "filtered", "warp_skipped")})
+                + ". Check the skipped/filtered reasons (a model that cannot follow the prompt format makes "
+                "'unparsable' pairs; identical answers on true and warped frames make 'identical' ones)."
+            )
+
+
+def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
+    keep = (
+        "base",
+        "recipe",
+        "warps",
+        "implicit_rejections",
+        "captioner",
+        "generator",
+        "num_frames",
+        "fps",
+        "num_questions",
+        "max_similarity",
+        "seed",
+    )
+    return {
+        k: (list(v) if isinstance(v, tuple) else v) for k in keep if (v := getattr(config, k)) is not None
+    }
+
+
+CITATION = """@article{timewarp2025,
+  title   = {Harnessing Synthetic Preference Data for Enhancing Temporal Understanding of Video-LLMs},
+  journal = {arXiv preprint arXiv:2510.03955},
+  year    = {2025}
+}"""
