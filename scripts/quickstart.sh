@@ -13,4 +13,11 @@ echo ">> 1. sample videos -> $OUT/samples"
 "$TW" samples "$OUT/samples" --count 4 >/dev/null
 echo ">> 2. decode once, apply every warp -> $OUT/*_warps.png, $OUT/warps_summary.json"
 "$TW" preview "$OUT/samples" --output "$OUT"
+echo ">> 3. preference pairs with a tiny local Video-LLM (random weights: the text is gibberish; the pipeline is real)"
+[ -d "$OUT/models/tiny-qwen2vl" ] || "$TW" tiny-model "$OUT/models/tiny-qwen2vl" --family qwen2_vl >/dev/null
+for recipe in warped implicit; do
+  "$TW" build --base "$OUT/samples" --recipe "$recipe" --captioner "$OUT/models/tiny-qwen2vl" \
+    --max-new-tokens 24 --max-similarity 1.0 --output "$OUT/pairs-$recipe" \
+    --response-cache "$OUT/responses.sqlite" --llava-hound "$OUT/pairs-$recipe/llava_hound.json"
+done
 echo ">> done: see $OUT/"

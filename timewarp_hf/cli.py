@@ -44,6 +44,27 @@ def _samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_tiny_model(p: argparse.ArgumentParser) -> None:
+    from .testing.models import LM_FAMILIES, VLM_FAMILIES
+
+    p.add_argument("output", help="folder to save the checkpoint into")
+    p.add_argument("--family", default="qwen2_vl", choices=[*VLM_FAMILIES, *LM_FAMILIES])
+    p.add_argument("--seed", type=int, default=0)
+
+
+@_subcommand(
+    "tiny-model",
+    "save a tiny randomly initialised model (for trying the pipeline offline)",
+    _configure_tiny_model,
+)
+def _tiny_model(args: argparse.Namespace) -> int:
+    from .testing.models import LM_FAMILIES, make_tiny_lm, make_tiny_vlm
+
+    make = make_tiny_lm if args.family in LM_FAMILIES else make_tiny_vlm
+    print(make(args.output, args.family, seed=args.seed))
+    return 0
+
+
 def _configure_preview(p: argparse.ArgumentParser) -> None:
     from .preview import DEFAULT_PREVIEW_WARPS
 
@@ -81,6 +102,79 @@ def _preview(args: argparse.Namespace) -> int:
                 "skipped": summary["skipped"],
                 "warp_skips": summary["warp_skips"],
                 "output": args.output,
+            }
+        )
+    )
+    return 0
+
+
+def _configure_build(p: argparse.ArgumentParser) -> None:
+    import dataclasses
+
+    import datasets
+
+    from .config import TimewarpConfig
+
+    inherited = {f.name for f in dataclasses.fields(datasets.BuilderConfig)}
+    for field in dataclasses.fields(TimewarpConfig):
+        if field.name in inherited or field.name == "templates":
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        default = field.default
+        if isinstance(default, tuple) or field.name == "questions":
+            p.add_argument(flag, nargs="+", default=default)
+        elif isinstance(default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        elif isinstance(default, (int, float)) and not isinstance(default, bool):
+            p.add_argument(flag, type=type(default), default=default)
+        elif field.name in ("fps", "max_scene_end"):
+            p.add_argument(flag, type=float, default=default)
+        elif field.name in ("max_videos", "max_frames"):
+            p.add_argument(flag, type=int, default=default)
+        else:
+            p.add_argument(flag, default=default)
+    p.add_argument("--output", required=True, help="folder to save the pairs into (save_to_disk)")
+    p.add_argument("--num-proc", type=int, default=None, help="build with this many processes")
+    p.add_argument("--llava-hound", default=None, help="also write the LLaVA-Hound JSON schema to this file")
+    p.add_argument(
+        "--push-to-hub", default=None, metavar="REPO", help="also push the pairs to this Hub dataset repo"
+    )
+
+
+@_subcommand(
+    "build",
+    "build TimeWarp preference pairs from a video dataset (load_dataset('timewarp', ...))",
+    _configure_build,
+)
+def _build(args: argparse.Namespace) -> int:
+    from datasets import load_dataset
+
+    from . import registration
+    from .export import write_llava_hound
+
+    registration.register()
+    options = {
+        k: v
+        for k, v in vars(args).items()
+        if k not in ("command", "output", "num_proc", "llava_hound", "push_to_hub")
+    }
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+    pairs = load_dataset("timewarp", split="train", num_proc=args.num_proc, **options)
+    pairs.save_to_disk(args.output)
+    summary = json.loads(pairs.info.description)
+    with open(f"{args.output}/timewarp_summary.json", "w") as handle:
+        json.dump(summary, handle, indent=2)
+    if args.llava_hound:
+        write_llava_hound(pairs, args.llava_hound)
+    if args.push_to_hub:
+        pairs.push_to_hub(args.push_to_hub)
+    print(
+        json.dumps(
+            {
+                "pairs": len(pairs),
+                "output": args.output,
+                "skipped": summary["skipped"],
+                "filtered": summary["filtered"],
             }
         )
     )
