@@ -1,0 +1,408 @@
+"""Benchmark: decode once and warp indices (ours) against cutting and re-encoding a shuffled copy (original).
+
+What is compared, per video, on the same clips and in the same run:
+
+(a) **ours**, what ``timewarp preview`` and the pair builder do: ``sample_frames(num_frames=8)`` (8 frames
+    decoded once), ``detect_scenes`` (our shot detector, which streams over every frame),
+    ``scene_frame_ranges``, then ``apply_warp`` for every warp in ``DEFAULT_PREVIEW_WARPS`` and
+    ``frames.take(...)`` for each: all warped clips are tensors indexed from the one decode.
+
+(b) **the original TimeWarp code's approach** (``shuffle_clips.py``, reference notes §1.3), for the
+    ``scene_shuffle`` warp only: shuffle the scenes (``np.random.seed(42)``, re-shuffled until the order
+    differs), cut each scene and concatenate them in the shuffled order, re-encode the copy to disk, then
+    decode 8 frames of the copy with torchcodec (what training would read). The original does this with
+    moviepy (``subclip`` + ``concatenate_videoclips`` + ``write_videofile``); here the same work is done by
+    one FFmpeg CLI call per video: one input per scene, seeked like moviepy's ``subclip`` reader
+    (``-ss``/``-t`` before ``-i``), the ``concat`` filter, and a ``libx264`` (preset medium, yuv420p,
+    moviepy's defaults for ``.mp4``) re-encode; ``--codec mpeg4`` gives the codec the original passed.
+    Doing it all inside FFmpeg skips moviepy's raw-frame pipes through Python, so (b) is a lower bound on
+    the original's cost. (b) takes the ground-truth scene boundaries (the original had them from
+    metadata), so it pays nothing for scene detection, while (a) does.
+
+A third column, **(a0)**, is (a) with the ground-truth scenes instead of ``detect_scenes``: the same
+inputs as (b), for an apples-to-apples reading. The headline ratio is (b)/(a).
+
+Why: the original materialises every warped video as a new file; we derive every warp from frame indices
+and decode each needed frame once. This script measures what that saves in wall time, CPU time and
+memory on 20 synthetic 320x240, 30 s, 30 fps clips with hard-cut scenes and 250-frame GOPs (made in a
+temporary folder, or read from ``--videos DIR``).
+
+Each approach runs in its own fresh Python process (so each has its own peak RSS), after one untimed
+warm-up video; the driver itself imports only the standard library (clips are made and scenes read in a
+separate process), because Linux carries a parent's RSS high-water mark into a forked child's
+``ru_maxrss``. Peak memory is ``resource.getrusage``'s ``ru_maxrss``: of the worker process (shown with
+its value right after importing torch and the package, the floor any approach pays), and for (b) the
+largest FFmpeg child's (``RUSAGE_CHILDREN``, read in a small launcher process that the worker starts
+before importing torch, so FFmpeg does not inherit the worker's ~1 GB mark). FFmpeg gets ``-threads 1``
+by default, as our decoder uses one thread; ``--ffmpeg-threads 0`` lets FFmpeg choose.
+
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_warps.py [--num-videos 20] [--seconds 30] [--keep]``.
+This is a benchmark, not a test: it prints a table and asserts nothing about speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FPS = 30
+WIDTH, HEIGHT = 320, 240
+GOP = 250
+NUM_FRAMES = 8
+SCENES_FILE = "scenes.json"  # {video file name: {"fps": ..., "scenes": [[start_s, end_s], ...]}}
+APPROACHES = {
+    "a": "(a) ours: decode once + all warps",
+    "a0": "(a0) ours, metadata scenes",
+    "b": "(b) original: cut + re-encode",
+}
+
+
+# ------------------------------------------------------------------------------------------ the clips
+
+
+def scene_lengths(num_frames: int, rng: random.Random) -> list[int]:
+    """3 to 6 scenes of random length, each at least 1 s, summing to ``num_frames``."""
+    count = rng.randint(3, 6)
+    min_len = min(FPS, num_frames // count)
+    weights = [rng.random() + 0.2 for _ in range(count)]
+    spare = num_frames - count * min_len
+    lengths = [min_len + int(spare * w / sum(weights)) for w in weights]
+    lengths[-1] += num_frames - sum(lengths)
+    return lengths
+
+
+def make_clips(directory: Path, count: int, seconds: float) -> None:
+    """Write ``count`` synthetic clips and a ``scenes.json`` with their ground-truth scenes."""
+    from timewarp_hf.testing import DIRECTIONS, make_synthetic_video
+
+    num_frames = int(round(seconds * FPS))
+    truth = {}
+    for k in range(count):
+        lengths = scene_lengths(num_frames, random.Random(k))
+        direction = DIRECTIONS[k % len(DIRECTIONS)]
+        path = make_synthetic_video(
+            directory / f"clip_{k:02d}_{direction}.mp4",
+            width=WIDTH,
+            height=HEIGHT,
+            num_frames=num_frames,
+            fps=FPS,
+            scenes=lengths,
+            direction=direction,
+            gop=GOP,
+        )
+        bounds = [0]
+        for length in lengths:
+            bounds.append(bounds[-1] + length)
+        truth[path.name] = {
+            "fps": FPS,
+            "scenes": [[bounds[i] / FPS, bounds[i + 1] / FPS] for i in range(len(lengths))],
+        }
+    (directory / SCENES_FILE).write_text(json.dumps(truth, indent=1))
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """(Own process.) Make the clips unless ``--videos``; write the spec the workers read: the videos,
+    their ground-truth scenes (``scenes.json``; detected, untimed, for videos it does not list) and the
+    frame count a shuffled copy of each should have."""
+    from timewarp_hf.video import detect_scenes, find_videos, read_info
+
+    spec_path = Path(args.worker_spec)
+    work = spec_path.parent
+    if args.videos:
+        source = Path(args.videos)
+    else:
+        source = work / "clips"
+        make_clips(source, args.num_videos, args.seconds)
+    videos = find_videos(source)
+    if not videos:
+        raise SystemExit(f"no videos in {source}")
+    sidecar = source / SCENES_FILE
+    recorded = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+    truth, expected = {}, {}
+    for video in videos:
+        entry = recorded.get(Path(video).name)
+        scenes = entry["scenes"] if entry else [[s.start, s.end] for s in detect_scenes(video)]
+        truth[video] = scenes
+        # a shuffled copy holds the frames of its scenes (within a frame per scene)
+        expected[video] = round(sum(e - s for s, e in scenes) * read_info(video).fps)
+    out_dir = work / "shuffled"
+    out_dir.mkdir(exist_ok=True)
+    spec = {"videos": videos, "truth": truth, "expected_frames": expected, "out_dir": str(out_dir)}
+    spec_path.write_text(json.dumps(spec))
+
+
+# ------------------------------------------------------------------------------------- the approaches
+
+
+def run_ours(video: str, scenes: list[list[float]] | None) -> dict[str, float]:
+    """(a): decode 8 frames once, get scenes (detected, or given for (a0)), derive every warp."""
+    from timewarp_hf.preview import DEFAULT_PREVIEW_WARPS
+    from timewarp_hf.video import Scene, detect_scenes, sample_frames, scene_frame_ranges
+    from timewarp_hf.warps import WarpError, apply_warp
+
+    t0 = time.perf_counter()
+    frames = sample_frames(video, num_frames=NUM_FRAMES)
+    t1 = time.perf_counter()
+    found = detect_scenes(video) if scenes is None else [Scene(s, e) for s, e in scenes]
+    t2 = time.perf_counter()
+    ranges = scene_frame_ranges(found, frames.info)
+    made = 0
+    for spec in DEFAULT_PREVIEW_WARPS:
+        try:
+            result = apply_warp(spec, frames.indices, seed=0, scenes=ranges)
+        except WarpError:
+            continue
+        clip = frames.take(result.indices)
+        made += int(clip.shape[0] > 0)
+    t3 = time.perf_counter()
+    return {"warps": made, "sample": t1 - t0, "scenes": t2 - t1, "warp": t3 - t2}
+
+
+def shuffled_order(count: int, rng) -> list[int]:
+    """The original's scene shuffle: ``np.random.shuffle`` until the order differs from the original."""
+    order = list(range(count))
+    while order == list(range(count)):
+        rng.shuffle(order)
+    return order
+
+
+# Runs FFmpeg commands sent as JSON lines; answers each with its exit code and the children's CPU seconds
+# so far, and at end of input with the children's peak RSS (KiB). Started before the worker imports torch.
+_LAUNCHER = """
+import json, resource, subprocess, sys
+def usage():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime, r.ru_maxrss
+for line in sys.stdin:
+    code = subprocess.run(json.loads(line)).returncode
+    print(code, usage()[0], flush=True)
+print(usage()[1], flush=True)
+"""
+
+
+class Launcher:
+    """A small process that runs FFmpeg for the (b) worker, so FFmpeg's ``ru_maxrss`` is its own."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.cpu = 0.0
+
+    def run(self, command: list[str]) -> None:
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        code, cpu = self.proc.stdout.readline().split()
+        self.cpu = float(cpu)
+        if int(code) != 0:
+            raise RuntimeError(f"ffmpeg exited with {code}: {' '.join(command)}")
+
+    def close(self) -> int:
+        """End the launcher; the FFmpeg children's peak RSS in KiB."""
+        self.proc.stdin.close()
+        peak = int(self.proc.stdout.readline())
+        self.proc.wait()
+        return peak
+
+
+def run_original(
+    video: str, scenes: list[list[float]], out_dir: Path, rng, codec: str, threads: int, launcher: Launcher
+) -> dict[str, float]:
+    """(b): cut the scenes, concatenate them shuffled, re-encode to disk, decode 8 frames of the copy."""
+    from timewarp_hf.video import sample_frames
+
+    t0 = time.perf_counter()
+    order = shuffled_order(len(scenes), rng)
+    out = out_dir / (Path(video).stem + "_shuffled.mp4")
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+    for number in order:  # one reader per scene, seeked like moviepy's subclip
+        start, end = scenes[number]
+        command += ["-threads", str(threads), "-ss", f"{start:.6f}", "-t", f"{end - start:.6f}", "-i", video]
+    graph = "".join(f"[{k}:v]" for k in range(len(order))) + f"concat=n={len(order)}:v=1:a=0[out]"
+    command += ["-filter_complex_threads", str(threads), "-filter_complex", graph, "-map", "[out]"]
+    command += ["-c:v", codec, "-threads", str(threads), "-r", str(FPS)]
+    if codec == "libx264":
+        command += ["-preset", "medium", "-pix_fmt", "yuv420p"]
+    launcher.run([*command, str(out)])
+    t1 = time.perf_counter()
+    frames = sample_frames(out, num_frames=NUM_FRAMES)  # what training would read
+    t2 = time.perf_counter()
+    return {"copy_frames": frames.info.num_frames, "encode": t1 - t0, "decode": t2 - t1}
+
+
+def worker(args: argparse.Namespace) -> None:
+    """(Own process.) Time one approach over all videos; print a JSON result as the last stdout line."""
+    spec = json.loads(Path(args.worker_spec).read_text())
+    videos, truth, approach = spec["videos"], spec["truth"], args.worker
+    launcher = Launcher() if approach == "b" else None  # before torch makes this process big
+
+    import numpy as np
+    import torch  # noqa: F401
+
+    import timewarp_hf.preview  # noqa: F401
+    import timewarp_hf.video  # noqa: F401
+
+    rss_floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out_dir = Path(spec["out_dir"])
+    rng = np.random.RandomState(42)
+
+    def one(video: str) -> dict[str, float]:
+        if approach == "a":
+            return run_ours(video, None)
+        if approach == "a0":
+            return run_ours(video, truth[video])
+        return run_original(video, truth[video], out_dir, rng, args.codec, args.ffmpeg_threads, launcher)
+
+    one(videos[0])  # warm-up: first decoder, first FFmpeg start
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_start = own.ru_utime + own.ru_stime
+    ffmpeg_cpu_start = launcher.cpu if launcher else 0.0
+    times, checks = [], []
+    for video in videos:
+        start = time.perf_counter()
+        checks.append(one(video))
+        times.append(time.perf_counter() - start)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "approach": approach,
+        "times": times,
+        "cpu": own.ru_utime + own.ru_stime - cpu_start,
+        "ffmpeg_cpu": launcher.cpu - ffmpeg_cpu_start if launcher else 0.0,
+        "rss_self_kib": own.ru_maxrss,
+        "rss_floor_kib": rss_floor,
+        "rss_ffmpeg_kib": launcher.close() if launcher else 0,
+        "checks": checks,
+    }
+    print(json.dumps(result))
+
+
+# ------------------------------------------------------------------------------------------- the table
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024:.0f}"
+
+
+def report(results: dict[str, dict], spec: dict) -> None:
+    cols = list(results)
+    rows: list[tuple[str, list[str]]] = []
+
+    def row(label: str, fn) -> None:
+        rows.append((label, [fn(results[c]) for c in cols]))
+
+    def stage(r: dict, key: str) -> str:
+        values = [c[key] for c in r["checks"] if key in c]
+        return f"{statistics.mean(values):.3f}" if values else "-"
+
+    row("videos", lambda r: str(len(r["times"])))
+    row("total wall (s)", lambda r: f"{sum(r['times']):.2f}")
+    row("per video, mean (s)", lambda r: f"{statistics.mean(r['times']):.3f}")
+    row("per video, median (s)", lambda r: f"{statistics.median(r['times']):.3f}")
+    row("per video, max (s)", lambda r: f"{max(r['times']):.3f}")
+    row("  sample 8 frames (s)", lambda r: stage(r, "sample"))
+    row("  scenes (s)", lambda r: stage(r, "scenes"))
+    row("  all warps + take (s)", lambda r: stage(r, "warp"))
+    row("  cut + concat + encode (s)", lambda r: stage(r, "encode"))
+    row("  decode 8 from copy (s)", lambda r: stage(r, "decode"))
+    row("CPU, python (s)", lambda r: f"{r['cpu']:.2f}")
+    row("CPU, ffmpeg children (s)", lambda r: f"{r['ffmpeg_cpu']:.2f}" if r["rss_ffmpeg_kib"] else "-")
+    row("peak RSS python (MiB)", lambda r: _mib(r["rss_self_kib"]))
+    row("  floor: after imports (MiB)", lambda r: _mib(r["rss_floor_kib"]))
+    row("  above the floor (MiB)", lambda r: _mib(r["rss_self_kib"] - r["rss_floor_kib"]))
+    row("peak RSS ffmpeg child (MiB)", lambda r: _mib(r["rss_ffmpeg_kib"]) if r["rss_ffmpeg_kib"] else "-")
+    row("peak RSS python + ffmpeg (MiB)", lambda r: _mib(r["rss_self_kib"] + r["rss_ffmpeg_kib"]))
+    base = sum(results["b"]["times"])
+    row("wall ratio (b) / this", lambda r: f"{base / sum(r['times']):.1f}x")
+
+    width = max(len(label) for label, _ in rows) + 2
+    col_width = max(len(APPROACHES[c]) for c in cols) + 2
+    print()
+    print(" " * width + "".join(APPROACHES[c].ljust(col_width) for c in cols))
+    for label, values in rows:
+        print(label.ljust(width) + "".join(v.ljust(col_width) for v in values))
+
+    print()
+    for approach in ("a", "a0"):
+        warps = [c["warps"] for c in results[approach]["checks"]]
+        print(f"{approach}: warped clips derived per video: min {min(warps)}, max {max(warps)}")
+    videos, truth = spec["videos"], spec["truth"]
+    bad = [
+        Path(v).name
+        for v, c in zip(videos, results["b"]["checks"])
+        if abs(c["copy_frames"] - spec["expected_frames"][v]) > len(truth[v])
+    ]
+    print(
+        "b: shuffled copies with the expected frame count: "
+        f"{len(videos) - len(bad)}/{len(videos)}" + (f" (off: {', '.join(bad)})" if bad else "")
+    )
+    ratio = base / sum(results["a"]["times"])
+    ratio0 = base / sum(results["a0"]["times"])
+    print(f"\nratio (b)/(a) = {ratio:.1f}x  (target >= 20x: {'met' if ratio >= 20 else 'NOT met'})")
+    print(f"ratio (b)/(a0) = {ratio0:.1f}x  (same ground-truth scenes on both sides)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--num-videos", type=int, default=20, help="synthetic clips to make (default 20)")
+    parser.add_argument("--seconds", type=float, default=30, help="length of each clip (default 30)")
+    parser.add_argument("--videos", help="use the videos in this folder instead of making clips")
+    parser.add_argument("--keep", action="store_true", help="keep the clips and shuffled copies")
+    parser.add_argument(
+        "--codec", default="libx264", choices=["libx264", "mpeg4"], help="(b)'s re-encode codec"
+    )
+    parser.add_argument(
+        "--ffmpeg-threads", type=int, default=1, help="FFmpeg threads in (b); 0 = FFmpeg's choice"
+    )
+    parser.add_argument("--worker", choices=["prepare", *APPROACHES], help=argparse.SUPPRESS)
+    parser.add_argument("--worker-spec", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker == "prepare":
+        prepare(args)
+        return
+    if args.worker:
+        worker(args)
+        return
+
+    # The driver stays small (standard library only): every process it starts inherits its RSS mark.
+    work = Path(tempfile.mkdtemp(prefix="bench_warps_"))
+    spec_path = work / "spec.json"
+    forwarded = ["--worker-spec", str(spec_path), "--codec", args.codec]
+    forwarded += ["--ffmpeg-threads", str(args.ffmpeg_threads)]
+    forwarded += ["--num-videos", str(args.num_videos), "--seconds", str(args.seconds)]
+    forwarded += ["--videos", args.videos] if args.videos else []
+    try:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--worker", "prepare", *forwarded], check=True)
+        spec = json.loads(spec_path.read_text())
+        made = "" if args.videos else f"made {WIDTH}x{HEIGHT}, {args.seconds:g} s at {FPS} fps, GOP {GOP}; "
+        print(
+            f"{len(spec['videos'])} videos ({made}prepared in {time.perf_counter() - start:.1f} s, untimed); "
+            f"{NUM_FRAMES} frames each; (b): {args.codec}, ffmpeg threads {args.ffmpeg_threads or 'auto'}; "
+            f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+        )
+        results = {}
+        for approach in APPROACHES:
+            print(f"running {APPROACHES[approach]} ...", flush=True)
+            command = [sys.executable, __file__, "--worker", approach, *forwarded]
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            results[approach] = json.loads(done.stdout.strip().splitlines()[-1])
+        report(results, spec)
+    finally:
+        if args.keep:
+            print(f"\nkept the clips and shuffled copies in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
