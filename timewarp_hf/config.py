@@ -136,6 +136,15 @@ class TimewarpConfig(datasets.BuilderConfig):
                 f"the {self.recipe} recipe needs {need}: pass captioner=<model path, Hub id "
                 "or openai:<model>>",
             )
+        if "template" in (self.captioner, self.judge) or (
+            self.generator == "template" and self.recipe != "explicit"
+        ):
+            _fail(
+                "generator" if self.generator == "template" else "captioner",
+                "template",
+                "the rule-based template backend only writes the explicit recipe's QA: use "
+                "recipe='explicit', generator='template'",
+            )
         if self.scene_source not in SCENE_SOURCES:
             _fail("scene_source", self.scene_source, f"accepted values: {', '.join(SCENE_SOURCES)}")
         if not 0.0 < self.max_similarity <= 1.0:

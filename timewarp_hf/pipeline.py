@@ -101,6 +101,8 @@ class PairPipeline:
     # ------------------------------------------------------------------ backends
     def _backend(self, spec: str) -> GenerationBackend:
         config = self.config
+        if spec == "template":
+            return load_backend(spec)  # free and deterministic: nothing to cache
         if spec.startswith("openai:"):
             options = {
                 "base_url": config.api_base,

@@ -20,22 +20,27 @@ __all__ = [
     "GenerationRequest",
     "OpenAIBackend",
     "ResponseCache",
+    "TemplateBackend",
     "TransformersBackend",
     "default_cache_path",
     "fingerprint_frames",
     "load_backend",
 ]
 
-BACKEND_PREFIXES = ("transformers", "openai")
+BACKEND_PREFIXES = ("transformers", "openai", "template")
 
 
 def load_backend(spec: str | GenerationBackend, **options: Any) -> GenerationBackend:
-    """A backend from a spec: ``"openai:<model>"``, ``"transformers:<path or id>"``, or a bare path/Hub id
+    """A backend from a spec: ``"template"`` (rule-based explicit QA), ``"openai:<model>"``, ``"transformers:<path or id>"``, or a bare path/Hub id
     (``transformers``). ``options`` go to the backend's constructor (``base_url``, ``batch_size``, ...)."""
     if isinstance(spec, GenerationBackend):
         return spec
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"a backend spec must be a non-empty string, got {spec!r}")
+    if spec == "template":
+        from .template_backend import TemplateBackend
+
+        return TemplateBackend()
     prefix, sep, rest = spec.partition(":")
     if sep and prefix in BACKEND_PREFIXES:
         kind, model = prefix, rest
@@ -51,6 +56,10 @@ def load_backend(spec: str | GenerationBackend, **options: Any) -> GenerationBac
 
 
 def __getattr__(name: str):  # keep `import timewarp_hf.generation` light: transformers loads on first use
+    if name == "TemplateBackend":
+        from .template_backend import TemplateBackend
+
+        return TemplateBackend
     if name == "TransformersBackend":
         from .transformers_backend import TransformersBackend
 

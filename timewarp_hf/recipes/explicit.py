@@ -67,7 +67,15 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
             break
         if attempt:
             ctx.counters["qa_parse_retries"] += len(pending)
-        replies = llm.generate([GenerationRequest(conversations[v]) for v in pending])
+        replies = llm.generate(
+            [
+                GenerationRequest(
+                    conversations[v],
+                    extra={"task": "explicit_qa", "captions": all_captions[v], "num_questions": n},
+                )
+                for v in pending
+            ]
+        )
         still = []
         for v, reply in zip(pending, replies):
             parsed[v] = parse_qa_pairs(reply, n)
@@ -97,9 +105,9 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
                 "shuffled_combined_captions": qa_fields(shuffled)["captions"],
                 "question": question,
             }
-            answer_requests.append(
-                GenerationRequest(text_messages(render(config.template("explicit_answer"), **fields)))
-            )
+            prompt = render(config.template("explicit_answer"), **fields)
+            extra = {"task": "explicit_answer", "captions": shuffled, "question": question}
+            answer_requests.append(GenerationRequest(text_messages(prompt), extra=extra))
             plan.append((video, question, answer, warp, seed))
     replies = llm.generate(answer_requests) if answer_requests else []
     return [

@@ -1,0 +1,87 @@
+import json
+
+import pytest
+from datasets import load_dataset
+
+import timewarp_hf  # noqa: F401
+from timewarp_hf.config import TimewarpConfigError
+from timewarp_hf.generation import GenerationRequest, load_backend
+from timewarp_hf.generation.template_backend import answer_question, template_questions
+from timewarp_hf.parsing import parse_answer, parse_qa_pairs
+from timewarp_hf.testing import make_sample_videos
+
+CAPTIONS = ["a red ball rolls in", "the ball hits a wall", "the ball stops", "a cat walks past"]
+
+
+def test_questions_need_the_order_and_answers_follow_it():
+    pairs = template_questions(CAPTIONS, 3)
+    assert len(pairs) == 3 and len({q for q, _ in pairs}) == 3
+    assert pairs == template_questions(CAPTIONS, 3)  # deterministic
+    assert answer_question("What happens first in the video?", CAPTIONS) == "A red ball rolls in."
+    assert answer_question("What happens at the end of the video?", CAPTIONS) == "A cat walks past."
+    assert answer_question("What happens right after the ball hits a wall?", CAPTIONS) == "The ball stops."
+    assert answer_question("What happens right before the ball stops?", CAPTIONS) == "The ball hits a wall."
+    assert (
+        answer_question("Which happens earlier: a cat walks past or the ball stops?", CAPTIONS)
+        == "The ball stops."
+    )
+    shuffled = [CAPTIONS[k] for k in (3, 0, 2, 1)]
+    assert answer_question("What happens first in the video?", shuffled) == "A cat walks past."
+    assert answer_question("What happens right after a cat walks past?", CAPTIONS).startswith("Nothing")
+
+
+def test_every_generated_question_is_answered_differently_by_some_order():
+    for question, answer in template_questions(CAPTIONS, 20):
+        assert answer_question(question, CAPTIONS) == answer
+        assert answer_question(question, CAPTIONS[::-1]) != answer
+
+
+def test_backend_speaks_the_recipe_format_and_refuses_free_prompts():
+    backend = load_backend("template")
+    qa = backend.generate(
+        [
+            GenerationRequest(
+                [{"role": "user", "content": "x"}],
+                extra={"task": "explicit_qa", "captions": CAPTIONS, "num_questions": 3},
+            )
+        ]
+    )
+    assert len(parse_qa_pairs(qa[0], 3)) == 3
+    question = parse_qa_pairs(qa[0], 3)[0][0]
+    reply = backend.generate(
+        [
+            GenerationRequest(
+                [{"role": "user", "content": "x"}],
+                extra={"task": "explicit_answer", "captions": CAPTIONS[::-1], "question": question},
+            )
+        ]
+    )[0]
+    assert parse_answer(reply) == answer_question(question, CAPTIONS[::-1])
+    with pytest.raises(ValueError, match="only answers the explicit recipe"):
+        backend.generate([GenerationRequest([{"role": "user", "content": "hello"}])])
+    with pytest.raises(ValueError, match="2 distinct scene captions"):
+        template_questions(["same", "same"], 1)
+
+
+def test_explicit_build_with_the_template_backend(tmp_path, isolated_datasets_cache):
+    base = tmp_path / "annotated"
+    paths = make_sample_videos(base, 2, num_frames=24)
+    with open(base / "metadata.jsonl", "w") as f:
+        for p in paths:
+            scenes = [[0, 1, "a red screen"], [1, 2, "a green screen"], [2, 3, "a blue screen"]]
+            f.write(json.dumps({"file_name": p.name, "scenes": scenes}) + "\n")
+    ds = load_dataset("timewarp", base=str(base), recipe="explicit", generator="template", split="train")
+    summary = json.loads(ds.info.description)
+    assert summary["videos_seen"] == 2 and summary["num_pairs"] == len(ds) > 0
+    assert summary["num_pairs"] + summary["filtered"].get("identical", 0) == 6
+    for row in ds:
+        warp = json.loads(row["warp"])
+        order = [["a red screen", "a green screen", "a blue screen"][k] for k in warp["scene_order"]]
+        question = row["prompt"][0]["content"][1]["text"]
+        assert row["rejected"][0]["content"][0]["text"] == answer_question(question, order)
+        assert row["generator"].startswith("template:rules-v1")
+
+
+def test_template_backend_only_for_explicit(tmp_path):
+    with pytest.raises(TimewarpConfigError, match="only writes the explicit recipe's QA"):
+        load_dataset("timewarp", base=str(tmp_path), recipe="warped", captioner="template", split="train")
