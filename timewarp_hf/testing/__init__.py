@@ -2,6 +2,7 @@
 tiny randomly initialised models, so tests and demos never need the network."""
 
 from .models import LM_FAMILIES, VLM_FAMILIES, make_tiny_lm, make_tiny_vlm
+from .temporal_benchmark import QUESTION_TYPES, make_temporal_benchmark
 from .videos import (
     CORRUPT_KINDS,
     DIRECTIONS,
@@ -15,10 +16,12 @@ __all__ = [
     "CORRUPT_KINDS",
     "DIRECTIONS",
     "LM_FAMILIES",
+    "QUESTION_TYPES",
     "VLM_FAMILIES",
     "make_corrupt_video",
     "make_sample_videos",
     "make_synthetic_video",
+    "make_temporal_benchmark",
     "make_tiny_lm",
     "make_tiny_vlm",
     "read_frame_counter",
