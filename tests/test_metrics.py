@@ -1,0 +1,500 @@
+"""Metrics: answer extraction per benchmark, the evaluate modules, and agreement with lmms-eval.
+
+The agreement tests load lmms-eval's own task code by file path (see scripts/bench_metrics.py) from
+``$LMMS_EVAL_SRC`` (an unpacked lmms-eval wheel) or an installed copy, and skip when neither exists.
+"""
+
+import doctest
+import importlib
+import importlib.util
+import math
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from timewarp_hf.metrics import BENCHMARKS, METRICS, extraction, load_metric, metric_path
+from timewarp_hf.metrics.extraction import answer_reader, extract_answer, extract_choice, extract_yes_no
+
+OPTIONS = ["walking slowly", "running", "turning left", "sitting down"]
+
+
+def choice(output, options=OPTIONS, **kwargs):
+    return extract_choice(output, options, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------------
+# Corrected extraction
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "output, expected",
+    [
+        ("B", "B"),
+        ("(B)", "B"),
+        ("B.", "B"),
+        ("B) running", "B"),
+        ("(C) turning left", "C"),
+        ("D: sitting down", "D"),
+        ("The answer is B", "B"),
+        ("The correct answer is (C).", "C"),
+        ("Answer: **D**", "D"),
+        ("I choose C", "C"),
+        ("Best option: (A)", "A"),
+        ("b", "B"),
+        ("the answer is b.", "B"),
+        ("c)", "C"),
+        ("  c  ", "C"),
+        ("running", "B"),
+        ("The person is walking slowly.", "A"),
+        ("A man is running.", "B"),  # the article is not option A; the option text decides
+        ("a", "A"),  # a lone letter is a label even in lower case
+        ("A is correct", "A"),
+        ("B, because A is wrong", "B"),
+        ("<think>Maybe A.</think>D", "D"),
+        ("B\n\nExplanation: the man walks slowly.", "B"),
+        ("", None),
+        (None, None),
+        ("   ", None),
+        ("A dog barks.", None),  # an article, and no option text
+        ("e.g. the man moves", None),  # "e." is not option E
+        ("E", None),  # only four options
+        ("I cannot tell from the video.", None),
+        ("Option 2", None),  # digits are labels only for numbered options
+    ],
+)
+def test_extract_choice(output, expected):
+    assert choice(output) == expected
+
+
+@pytest.mark.parametrize(
+    "output, expected", [("Option 2", "B"), ("2", "B"), ("(3)", "C"), ("The answer is 4.", "D"), ("B", "B")]
+)
+def test_numbered_options(output, expected):
+    assert choice(output, numbered=True) == expected
+
+
+@pytest.mark.parametrize(
+    "output, default, strict",
+    [
+        ("A or B", "A", None),
+        ("(A) is wrong; the answer is (B).", "B", None),
+        ("C. No, B.", "C", None),
+        ("B. walking slowly", "B", "B"),  # one letter, whatever the text
+        ("The answer is B, B.", "B", "B"),
+    ],
+)
+def test_strict_refuses_several_letters(output, default, strict):
+    assert choice(output) == default
+    assert choice(output, strict=True) == strict
+
+
+def test_option_texts():
+    # the longest matching option wins when one option's text contains another's
+    assert choice("He is walking slowly", ["walking", "walking slowly"]) == "B"
+    # capitals inside a quoted option are not labels
+    swapped = ["Person A hands the ball to person B", "Person B hands the ball to person A"]
+    assert choice("Person B hands the ball to person A.", swapped) == "B"
+    assert choice("Person B hands the ball to person A.", swapped, strict=True) == "B"
+    # two unrelated option texts: no guess
+    assert choice("running, then sitting down") is None
+    # without options the letters come from num_choices
+    assert extract_choice("(E)", num_choices=5) == "E"
+    with pytest.raises(ValueError, match="num_choices"):
+        extract_choice("A")
+
+
+@pytest.mark.parametrize(
+    "output, expected, strict",
+    [
+        ("Yes", "yes", "yes"),
+        ("no.", "no", "no"),
+        ("No, the man does not turn.", "no", "no"),
+        ("The answer is yes.", "yes", "yes"),
+        ("There is no dog in the video.", "no", "no"),
+        ("Not sure", None, None),  # "not" is not "no"
+        ("None", None, None),
+        ("YES", "yes", "yes"),
+        ("I would say yes rather than no", "yes", None),
+        ("", None, None),
+    ],
+)
+def test_extract_yes_no(output, expected, strict):
+    assert extract_yes_no(output) == expected
+    assert extract_yes_no(output, strict=True) == strict
+
+
+# ------------------------------------------------------------------------------------------------
+# Reference rules: lmms-eval's behaviour, flaws included, next to the corrected reading
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "benchmark, output, options, reference, corrected",
+    [
+        ("mvbench", "a man turns left", ["turns right", "turns left"], "A", "B"),
+        ("mvbench", "(B) turning left", ["turning right", "turning left"], "B", "B"),
+        ("videomme", "A man walks to the door.", OPTIONS, "A", None),
+        ("videomme", "Based on the video, it is running.", OPTIONS, "B", "B"),
+        ("videomme", "The best answer is C.", OPTIONS, "C", "C"),
+        ("tvbench", "I think the answer is B.", OPTIONS, None, "B"),
+        ("tvbench", "A person is running", OPTIONS, "A", "B"),
+        ("tomato", "Answer: B", OPTIONS + ["standing", "lying"], "A", "B"),
+        ("tomato", "I cannot tell.", OPTIONS + ["standing", "lying"], "A", None),
+        ("perceptiontest", "A man is sitting down", OPTIONS[:3], "A", None),
+        ("perceptiontest", "D", OPTIONS[:3], "D", None),
+        ("nextqa", "A man opens the door", OPTIONS + ["jumping"], "A", None),
+        ("nextqa", "A or B", OPTIONS + ["jumping"], "B", "A"),
+        ("nextqa", "no idea", OPTIONS + ["jumping"], None, None),  # lmms-eval: a random letter
+        ("egoschema", "A or B", OPTIONS + ["jumping"], "A", "A"),  # the earliest candidate
+        ("egoschema", "B, or rather (D)", OPTIONS + ["jumping"], "D", "B"),
+        ("longvideobench", "Based on the video, C.", OPTIONS, "B", "C"),
+        ("motionbench", "a man is running", OPTIONS, "A", "B"),
+        ("motionbench", "THE ANSWER IS D", OPTIONS, "D", "D"),
+        ("temporalbench", "The answer is A", ["x", "y"], None, "A"),
+        ("temporalbench", "b", ["x", "y"], "B", "B"),
+        ("tempcompass_multi_choice", "The answer is B", OPTIONS, None, "B"),
+        ("tempcompass_multi_choice", "B. running", OPTIONS, "B", "B"),
+        ("tempcompass_multi_choice", "(B)", OPTIONS, None, "B"),
+        (
+            "tempcompass_caption_matching",
+            "Caption B",
+            ["Caption A: a man runs", "Caption B: a man sits"],
+            "B",
+            "B",
+        ),
+        (
+            "tempcompass_caption_matching",
+            "a man sits",
+            ["Caption A: a man runs", "Caption B: a man sits"],
+            "B",
+            "B",
+        ),
+        (
+            "tempcompass_caption_matching",
+            "The caption B.",
+            ["Caption A: a man runs", "Caption B: a man sits"],
+            None,
+            "B",
+        ),
+        (
+            "tempcompass_caption_matching",
+            "Option 2",
+            ["Option 1: a man runs", "Option 2: a man sits"],
+            "B",
+            "B",
+        ),
+        ("tempcompass_caption_matching", "2", ["Option 1: a man runs", "Option 2: a man sits"], "B", "B"),
+        ("tempcompass_yes_no", "Not sure", [], "no", None),
+        ("tempcompass_yes_no", "The answer is yes.", [], None, "yes"),
+        (
+            "vitatecs",
+            "The man walks to the left.",
+            ["The man walks to the left.", "The man walks to the right."],
+            "A",
+            "A",
+        ),
+        (
+            "vitatecs",
+            "I think (B).",
+            ["The man walks to the left.", "The man walks to the right."],
+            None,
+            "B",
+        ),
+    ],
+)
+def test_reference_and_corrected(benchmark, output, options, reference, corrected):
+    assert extract_answer(output, benchmark=benchmark, options=options, mode="reference") == reference
+    assert extract_answer(output, benchmark=benchmark, options=options) == corrected
+
+
+def test_vinoground_reference_reads_the_first_character():
+    assert extraction.reference_vinoground(" A", []) is None
+    assert extraction.reference_vinoground("a", []) == "A"
+    assert extraction.reference_vinoground("", []) is None
+
+
+def test_videohallucer_reference_matches_anywhere():
+    assert extraction.reference_videohallucer("Yes, no doubt.", "yes") == "yes"
+    assert extraction.reference_videohallucer("Yes, no doubt.", "no") == "no"
+    assert extraction.reference_videohallucer("Nope", "no") is None
+
+
+def test_rule_errors():
+    with pytest.raises(ValueError, match="accepted: generic, tempcompass_multi_choice"):
+        extraction.get_rule("mvbnech")
+    with pytest.raises(ValueError, match="accepted: corrected, reference"):
+        extraction.get_rule("mvbench", mode="lmms")
+    with pytest.raises(ValueError, match="strict=True needs mode='corrected'"):
+        extraction.get_rule("mvbench", mode="reference", strict=True)
+    with pytest.raises(ValueError, match="mode='reference' is accepted for: tempcompass_multi_choice"):
+        extraction.get_rule("generic", mode="reference")
+    with pytest.raises(ValueError, match="pass options"):
+        answer_reader("tvbench", "reference")("B", [])
+    with pytest.raises(ValueError, match="two options"):
+        extract_answer("A", benchmark="vitatecs", options=["a", "b", "c"], mode="reference")
+
+
+# ------------------------------------------------------------------------------------------------
+# The evaluate modules
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network access in an offline test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_evaluate_load_offline_on_the_packaged_paths(no_network):
+    import evaluate
+
+    assert set(METRICS) == {"temporal_mcq", "vinoground", "paired_yes_no"}
+    for name in METRICS:
+        assert (Path(metric_path(name)) / f"{name}.py").is_file()
+    metric = evaluate.load(metric_path("temporal_mcq"), keep_in_memory=True)
+    assert metric.name == "temporal_mcq" and metric.benchmark == "generic" and metric.mode == "corrected"
+    result = metric.compute(
+        predictions=["(B) left", "a man turns left"], references=["B", "A"], options=[["right", "left"]] * 2
+    )
+    assert result == {"accuracy": 0.5, "per_category": {}, "extracted": ["B", "B"], "unparsed_rate": 0.0}
+    # evaluate's own way to pick a configuration names the benchmark too
+    assert evaluate.load(metric_path("temporal_mcq"), "mvbench", keep_in_memory=True).benchmark == "mvbench"
+    assert evaluate.load(metric_path("vinoground"), keep_in_memory=True).name == "vinoground"
+    assert evaluate.load(metric_path("paired_yes_no"), keep_in_memory=True).name == "paired_yes_no"
+    with pytest.raises(ValueError, match="accepted: temporal_mcq, vinoground, paired_yes_no"):
+        metric_path("accuracy")
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_documented_examples_run(name):
+    """The examples in each module's inputs description (shown by ``help(metric.compute)``)."""
+    module = importlib.import_module(f"timewarp_hf.metrics.{name}.{name}")
+    test = doctest.DocTestParser().get_doctest(module._KWARGS_DESCRIPTION, {}, name, None, 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+
+
+def test_load_metric_configures_the_module(no_network):
+    metric = load_metric("temporal_mcq", benchmark="mvbench", mode="reference", keep_in_memory=True)
+    assert (metric.benchmark, metric.mode, metric.config_name) == ("mvbench", "reference", "mvbench")
+    with pytest.raises(ValueError, match="disagree"):
+        load_metric("temporal_mcq", benchmark="mvbench", config_name="videomme")
+    with pytest.raises(ValueError, match="Unknown benchmark 'mvbnech'; accepted: generic"):
+        load_metric("temporal_mcq", benchmark="mvbnech")
+
+
+def test_classes_are_usable_directly():
+    from timewarp_hf.metrics import PairedYesNo, TemporalMCQ, Vinoground
+
+    metric = TemporalMCQ(benchmark="tempcompass_yes_no", keep_in_memory=True)
+    assert metric.compute(predictions=["Yes", "no"], references=["yes", "yes"])["accuracy"] == 0.5
+    assert Vinoground(keep_in_memory=True).name == "vinoground"
+    assert PairedYesNo(keep_in_memory=True).name == "paired_yes_no"
+
+
+def test_mvbench_reference_and_corrected_differ():
+    predictions = ["a man turns left", "", "B"]
+    inputs = {
+        "predictions": predictions,
+        "references": ["B", "A", "B"],
+        "options": [["turns right", "turns left"]] * 3,
+    }
+    reference = load_metric(
+        "temporal_mcq", benchmark="mvbench", mode="reference", keep_in_memory=True
+    ).compute(**inputs)
+    corrected = load_metric("temporal_mcq", benchmark="mvbench", keep_in_memory=True).compute(**inputs)
+    # lmms-eval reads the article as option A and leaves the empty output out of the denominator
+    assert reference["extracted"] == ["A", None, "B"] and reference["accuracy"] == 0.5
+    assert corrected["extracted"] == ["B", None, "B"] and corrected["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_add_batch_then_compute(tmp_path):
+    metric = load_metric("temporal_mcq", benchmark="videomme", cache_dir=str(tmp_path))
+    metric.add_batch(
+        predictions=["A", "The answer is C"], references=["A", "B"], categories=["speed", "order"]
+    )
+    metric.add_batch(predictions=["(D)"], references=["D"], categories=["order"], groups=["v1"])
+    metric.add(prediction="b", reference="B", options=None, categories="speed", groups="v1")
+    with pytest.raises(ValueError, match="Bad inputs"):
+        metric.add_batch(predictions=["A"], references=["A"], category=["speed"])
+    result = metric.compute()
+    assert result["extracted"] == ["A", "C", "D", "B"]
+    assert result["accuracy"] == 0.75
+    assert result["per_category"] == {"order": 0.5, "speed": 1.0}
+    assert result["group_accuracy"] == 1.0
+
+
+def test_temporal_mcq_categories_groups_and_unparsed():
+    metric = load_metric("temporal_mcq", keep_in_memory=True)
+    result = metric.compute(
+        predictions=["A", "B", "I don't know", "C"],
+        references=["A", "A", "B", "C"],
+        options=[OPTIONS] * 4,
+        categories=["speed", "speed", "order", ""],
+        groups=[1, 1, 2, 2],
+    )
+    assert result["accuracy"] == 0.5
+    assert result["per_category"] == {"order": 0.0, "speed": 0.5}
+    assert result["group_accuracy"] == 0.0
+    assert result["unparsed_rate"] == 0.25
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"predictions": ["A"], "references": ["F"]},
+            r"references\[0\] = 'F'; references are option letters, here one of A, B, C, D, E",
+        ),
+        ({"predictions": ["A"], "references": ["C"], "options": [["x", "y"]]}, "here one of A, B$"),
+        ({"predictions": ["A", "B"], "references": ["A"]}, "references has 1 entries but predictions has 2"),
+        ({"predictions": ["A"], "references": ["A"], "options": [["x"], ["y"]]}, "options has 2 entries"),
+        ({"predictions": [], "references": []}, "no predictions"),
+    ],
+)
+def test_temporal_mcq_bad_inputs(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_metric("temporal_mcq", keep_in_memory=True).compute(**kwargs)
+
+
+def test_yes_no_and_reference_option_errors():
+    with pytest.raises(ValueError, match="references are 'yes' or 'no'"):
+        load_metric("temporal_mcq", benchmark="tempcompass_yes_no", keep_in_memory=True).compute(
+            predictions=["yes"], references=["A"]
+        )
+    with pytest.raises(ValueError, match="reads the option texts; pass options"):
+        load_metric("temporal_mcq", benchmark="tomato", mode="reference", keep_in_memory=True).compute(
+            predictions=["A"], references=["A"]
+        )
+
+
+def test_vinoground_scores():
+    metric = load_metric("vinoground", keep_in_memory=True)
+    result = metric.compute(
+        predictions=["A", "B", "A", "B", "A", "The answer is A", "B", "B"],
+        references=["A", "B", "A", "B", "A", "B", "B", "A"],
+        pair_ids=[0, 0, 0, 0, 1, 1, 1, 1],
+        question_types=["text", "text", "video", "video"] * 2,
+        categories=["action;order"] * 4 + ["object"] * 4,
+    )
+    assert (result["text_score"], result["video_score"], result["group_score"]) == (0.5, 0.5, 0.5)
+    assert result["per_category"]["order"] == {"text_score": 1.0, "video_score": 1.0, "group_score": 1.0}
+    assert result["per_category"]["object"] == {"text_score": 0.0, "video_score": 0.0, "group_score": 0.0}
+    reference = load_metric("vinoground", mode="reference", keep_in_memory=True).compute(
+        predictions=["The answer is A", "B"],
+        references=["A", "B"],
+        pair_ids=[0, 0],
+        question_types=["text", "text"],
+    )
+    assert reference["extracted"] == [None, "B"] and reference["text_score"] == 0.0
+    assert reference["video_score"] is None and reference["group_score"] is None
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"question_types": ["text", "image"]}, r"question_types\[1\] = 'image'"),
+        ({"references": ["A", "C"]}, "Vinoground references are 'A' or 'B'"),
+        ({"pair_ids": [0, 1]}, "pair '0' has 1 text question"),
+    ],
+)
+def test_vinoground_bad_inputs(kwargs, message):
+    inputs = {
+        "predictions": ["A", "B"],
+        "references": ["A", "B"],
+        "pair_ids": [0, 0],
+        "question_types": ["text", "text"],
+    }
+    with pytest.raises(ValueError, match=message):
+        load_metric("vinoground", keep_in_memory=True).compute(**{**inputs, **kwargs})
+
+
+def test_paired_yes_no():
+    inputs = {
+        "predictions": ["Yes, he does.", "Yes, no doubt.", "Yes", "No, he does not."],
+        "references": ["yes", "no", "yes", "no"],
+        "pair_ids": [1, 1, 2, 2],
+        "categories": ["temporal", "temporal", "semantic", "semantic"],
+    }
+    corrected = load_metric("paired_yes_no", keep_in_memory=True).compute(**inputs)
+    assert corrected["pair_accuracy"] == 0.5 and corrected["accuracy"] == 0.75
+    assert (corrected["basic_accuracy"], corrected["hallucinated_accuracy"]) == (1.0, 0.5)
+    assert corrected["per_category"]["temporal"]["pair_accuracy"] == 0.0
+    # VideoHallucer finds "no" in "Yes, no doubt." and counts it right
+    reference = load_metric("paired_yes_no", mode="reference", keep_in_memory=True).compute(**inputs)
+    assert reference["pair_accuracy"] == 1.0 and reference["extracted"][1] == "no"
+    with pytest.raises(ValueError, match="pair '3' has one question"):
+        load_metric("paired_yes_no", keep_in_memory=True).compute(
+            predictions=["yes"], references=["yes"], pair_ids=[3]
+        )
+    with pytest.raises(ValueError, match="references are 'yes' or 'no'"):
+        load_metric("paired_yes_no", keep_in_memory=True).compute(
+            predictions=["yes"] * 2, references=["yes", "maybe"], pair_ids=[3, 3]
+        )
+    with pytest.raises(ValueError, match="strict=True needs mode='corrected'"):
+        load_metric("paired_yes_no", mode="reference", strict=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Agreement with lmms-eval's own scoring functions
+# ------------------------------------------------------------------------------------------------
+
+
+def _bench_script():
+    """scripts/bench_metrics.py, which holds the lmms-eval loader and the synthetic outputs."""
+    name = "timewarp_bench_metrics"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "scripts" / "bench_metrics.py"
+        )
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def lmms_eval():
+    bench = _bench_script()
+    root = bench.LmmsEval.locate()
+    if root is None:
+        pytest.skip(
+            "lmms-eval not found: set LMMS_EVAL_SRC to an unpacked lmms-eval wheel (see scripts/bench_metrics.py)"
+        )
+    with bench.LmmsEval(root) as lmms:
+        yield bench, lmms
+
+
+@pytest.mark.parametrize("benchmark", [name for name in BENCHMARKS if name != "generic"])
+def test_reference_mode_agrees_with_lmms_eval(lmms_eval, benchmark):
+    bench, lmms = lmms_eval
+    rows = bench.make_rows(benchmark, 300, seed=1)
+    verdicts, lmms_accuracy = bench.lmms_eval_score(lmms, benchmark, rows)
+    metric = load_metric("temporal_mcq", benchmark=benchmark, mode="reference", keep_in_memory=True)
+    result = metric.compute(**bench.temporal_mcq_inputs(rows))
+    if verdicts is not None:  # TemporalBench is scored in aggregate only
+        ours = bench.verdicts_of(result, rows)
+        disagreements = [
+            (row.prediction, row.reference) for row, a, b in zip(rows, ours, verdicts, strict=True) if a != b
+        ]
+        assert not disagreements
+    assert result["accuracy"] == pytest.approx(lmms_accuracy)
+
+
+def test_vinoground_reference_agrees_with_lmms_eval(lmms_eval):
+    bench, lmms = lmms_eval
+    rows = bench.make_vinoground_rows(seed=1)
+    bench.write_vinoground_answers(lmms, rows)
+    expected = bench.lmms_eval_vinoground(lmms, rows)
+    result = load_metric("vinoground", mode="reference", keep_in_memory=True).compute(
+        **bench.vinoground_inputs(rows)
+    )
+    assert all(
+        map(math.isclose, (result["text_score"], result["video_score"], result["group_score"]), expected)
+    )

@@ -1,0 +1,3 @@
+from timewarp_hf.metrics.vinoground.vinoground import Vinoground
+
+__all__ = ["Vinoground"]
