@@ -119,7 +119,7 @@ class OpenAIBackend(GenerationBackend):
             total=len(requests_),
             desc=f"generating ({self.model_id})",
             unit="call",
-            disable=not self.progress,
+            **({} if self.progress else {"disable": True}),  # keeps TQDM_DISABLE=1 working
             leave=False,
         )
 

@@ -92,7 +92,8 @@ class TransformersBackend(GenerationBackend):
             total=len(requests),
             desc=f"generating ({self.model_id})",
             unit="call",
-            disable=not self.progress or not requests,
+            # passing disable only when off keeps TQDM_DISABLE=1 working
+            **({} if self.progress and requests else {"disable": True}),
             leave=False,
         )
         for (has_frames, max_new), members in groupby(order, key=group):
