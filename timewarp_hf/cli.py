@@ -167,7 +167,9 @@ def _build(args: argparse.Namespace) -> int:
     if args.llava_hound:
         write_llava_hound(pairs, args.llava_hound)
     if args.push_to_hub:
-        pairs.push_to_hub(args.push_to_hub)
+        from .hub import push_dataset
+
+        push_dataset(pairs, args.push_to_hub)  # with its card, example picture and summary
     print(
         json.dumps(
             {
@@ -179,6 +181,36 @@ def _build(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _configure_push(p: argparse.ArgumentParser) -> None:
+    from .hub import configure_push
+
+    configure_push(p)
+
+
+@_subcommand(
+    "push",
+    "push a dataset, model or demo Space to the Hub with its card (--dry-run DIR writes what would go up)",
+    _configure_push,
+)
+def _push(args: argparse.Namespace) -> int:
+    from .hub import run_push
+
+    return run_push(args)
+
+
+def _configure_demo(p: argparse.ArgumentParser) -> None:
+    from .demo import configure_demo
+
+    configure_demo(p)
+
+
+@_subcommand("demo", "launch the Gradio demo locally (tiny models by default)", _configure_demo)
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

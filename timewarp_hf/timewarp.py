@@ -144,8 +144,9 @@ def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
     }
 
 
-CITATION = """@article{timewarp2025,
+CITATION = """@article{vani2025timewarp,
   title   = {Harnessing Synthetic Preference Data for Enhancing Temporal Understanding of Video-LLMs},
+  author  = {Sameep Vani and Shreyas Jena and Maitreya Patel and Chitta Baral and Somak Aditya and Yezhou Yang},
   journal = {arXiv preprint arXiv:2510.03955},
   year    = {2025}
 }"""
