@@ -714,6 +714,18 @@ def main() -> None:
 
         say("\nratios (all measured in this run)")
         say(table(["measure", "value", "verdict", "backend"], ratios))
+        for measure, value, verdict_text, backend in ratios:
+            print(
+                "RESULT "
+                + json.dumps(
+                    {
+                        "bench": "build",
+                        "measure": f"{measure.strip()} [{backend}]",
+                        "value": value,
+                        "target": verdict_text,
+                    }
+                )
+            )
         say(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s")
     finally:
         if args.keep:

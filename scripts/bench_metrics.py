@@ -614,6 +614,23 @@ def main() -> None:
         f"{n / totals['corrected']:,.0f}/s ({totals['lmms'] / totals['corrected']:.2f}x); ours corrected compute() "
         f"{n / totals['compute']:,.0f}/s ({totals['lmms'] / totals['compute']:.2f}x)."
     )
+    for key, label in (
+        ("reference", "reference scoring"),
+        ("corrected", "corrected scoring"),
+        ("compute", "corrected compute()"),
+    ):
+        value = f"{totals['lmms'] / totals[key]:.2f}x"
+        print(
+            "RESULT "
+            + json.dumps(
+                {
+                    "bench": "metrics",
+                    "measure": f"ours {label} vs lmms-eval, predictions/s",
+                    "value": value,
+                    "target": "report",
+                }
+            )
+        )
 
 
 if __name__ == "__main__":
