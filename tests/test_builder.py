@@ -149,7 +149,7 @@ def test_explicit_recipe_turns_parsed_qa_into_pairs(tmp_path, sample_videos):
 
 def test_corrupt_videos_are_skipped_and_counted(tmp_path, tiny_vlm, isolated_datasets_cache):
     base = tmp_path / "mixed"
-    make_sample_videos(base, 2, num_frames=16)
+    make_sample_videos(base, 2, num_frames=16, metadata=False)
     for kind in CORRUPT_KINDS:
         make_corrupt_video(base / f"bad_{kind}.mp4", kind)
     ds = _load(base, tmp_path, captioner=tiny_vlm, warps=["reverse"], max_similarity=1.0)
@@ -184,7 +184,7 @@ def test_same_cache_from_two_working_directories(
 
 def test_new_videos_invalidate_the_cache(tmp_path, tiny_vlm, isolated_datasets_cache):
     base = tmp_path / "grow"
-    make_sample_videos(base, 1, num_frames=16)
+    make_sample_videos(base, 1, num_frames=16, metadata=False)
     first = _load(base, tmp_path, captioner=tiny_vlm, warps=["reverse"], max_similarity=1.0)
     shutil.copy(next(base.glob("*.mp4")), base / "another.mp4")
     second = _load(base, tmp_path, captioner=tiny_vlm, warps=["reverse"], max_similarity=1.0)

@@ -8,6 +8,7 @@ coloured scenes with hard cuts (scene detection has exact ground truth).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
 DIRECTIONS = ("right", "left", "down", "up")
 COUNTER_BITS = 12  # up to 4095 frames
 _COUNTER_HEIGHT = 8
+_PALETTE_NAMES = ["red", "green", "blue", "yellow", "purple", "cyan", "orange", "gray"]
 _PALETTE = [
     (200, 40, 40),
     (40, 160, 60),
@@ -202,25 +204,43 @@ def make_corrupt_video(path: str | os.PathLike, kind: str) -> Path:
     return path
 
 
-def make_sample_videos(directory: str | os.PathLike, count: int = 4, *, num_frames: int = 48) -> list[Path]:
+def make_sample_videos(
+    directory: str | os.PathLike, count: int = 4, *, num_frames: int = 48, metadata: bool = True
+) -> list[Path]:
     """A small, varied set of clips for demos and the quickstart: each has three coloured scenes with hard
-    cuts, a frame counter, and a square moving in a different direction, so every warp shows."""
+    cuts, a frame counter, and a square moving in a different direction, so every warp shows.
+
+    With ``metadata``, a ``metadata.jsonl`` gives each clip's scenes with captions (FineVideo-style
+    ``[start, end, caption]``), which makes the folder a ``videofolder`` base the explicit recipe can use.
+    """
     if count < 1:
         raise ValueError(f"count must be >= 1, got {count}")
     third = num_frames // 3
-    paths = []
+    lengths = [third, third, num_frames - 2 * third]
+    paths, rows = [], []
     for k in range(count):
         direction = DIRECTIONS[k % len(DIRECTIONS)]
-        scenes = [third, third, num_frames - 2 * third]
-        paths.append(
-            make_synthetic_video(
-                Path(directory) / f"sample_{k:02d}_{direction}.mp4",
-                num_frames=num_frames,
-                fps=8,
-                width=96,
-                height=64,
-                direction=direction,
-                scenes=scenes,
-            )
+        path = make_synthetic_video(
+            Path(directory) / f"sample_{k:02d}_{direction}.mp4",
+            num_frames=num_frames,
+            fps=8,
+            width=96,
+            height=64,
+            direction=direction,
+            scenes=lengths,
         )
+        paths.append(path)
+        bounds = [0, lengths[0], lengths[0] + lengths[1], num_frames]
+        scenes = [
+            [
+                bounds[s] / 8,
+                bounds[s + 1] / 8,
+                f"the background turns {_PALETTE_NAMES[s]} while a white square moves {direction}",
+            ]
+            for s in range(3)
+        ]
+        rows.append({"file_name": path.name, "scenes": scenes})
+    if metadata:
+        with open(Path(directory) / "metadata.jsonl", "w") as handle:
+            handle.writelines(json.dumps(row) + "\n" for row in rows)
     return paths
