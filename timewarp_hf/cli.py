@@ -213,6 +213,23 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _configure_eval(p: argparse.ArgumentParser) -> None:
+    from .evaluation import configure_eval
+
+    configure_eval(p)
+
+
+@_subcommand(
+    "eval",
+    "score a Video-LLM (and its TimeWarp adapter) on a temporal benchmark, or --compare two runs",
+    _configure_eval,
+)
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation import run_eval_cli
+
+    return run_eval_cli(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="timewarp", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)

@@ -84,15 +84,16 @@ DEFAULT_MAX_SHARD_BYTES = 500 * 1024**2
 _MAX_PICTURE_ROWS = 6
 
 # Hub ids of benchmarks whose scores `timewarp eval` reports, so `model-index` links the right dataset.
-BENCHMARK_DATASETS = {
-    "tempcompass": "lmms-lab/TempCompass",
-    "mvbench": "OpenGVLab/MVBench",
-    "video-mme": "lmms-lab/Video-MME",
-    "videomme": "lmms-lab/Video-MME",
-    "vinoground": "HanSolo9682/Vinoground",
-    "tvbench": "FunAILab/TVBench",
-    "tomato": "lmms-lab/TOMATO",
-}
+def _benchmark_dataset(benchmark: str) -> str:
+    """The Hub dataset a benchmark name refers to, from the eval harness's adapters (one source of truth);
+    TOMATO has no adapter yet but is scored by the metrics."""
+    from .evaluation.adapters import ADAPTERS
+
+    key = benchmark.lower().replace("-", "")
+    for adapter in ADAPTERS.values():
+        if adapter.hub_id and key in (adapter.name.replace("-", ""), adapter.name.split("_")[0]):
+            return adapter.hub_id
+    return {"tomato": "lmms-eval/TOMATO"}.get(key, benchmark)
 
 # What goes into a model repo from a trainer's output folder (as `Trainer.push_to_hub`, plus the pickled
 # training arguments, which hold local paths).
@@ -557,7 +558,7 @@ def eval_results_from_dict(
     for benchmark, metrics in results.items():
         if not isinstance(metrics, Mapping) or not metrics:
             raise ValueError(f"eval results for {benchmark!r} must be a non-empty {{metric: value}} mapping")
-        dataset_type = BENCHMARK_DATASETS.get(benchmark.lower(), benchmark)
+        dataset_type = _benchmark_dataset(benchmark)
         for metric, value in metrics.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"eval result {benchmark}/{metric} must be a number, got {value!r}")

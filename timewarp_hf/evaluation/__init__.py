@@ -1,0 +1,40 @@
+"""Evaluate a Video-LLM on temporal video benchmarks: ``timewarp eval``, and the same as Python calls.
+
+::
+
+    from timewarp_hf.evaluation import EvalArguments, run_eval, run_compare
+
+    base = run_eval(EvalArguments(model="Qwen/Qwen2.5-VL-3B-Instruct", benchmark="mvbench"))
+    tuned = run_eval(EvalArguments(model="Qwen/Qwen2.5-VL-3B-Instruct", adapter="out/timewarp-dpo",
+                                   benchmark="mvbench"))
+    print(run_compare(base["output"], tuned["output"], output="eval_results.json"))
+
+:mod:`~timewarp_hf.evaluation.adapters` normalises each benchmark's own Hub schema into one evaluation
+schema; :mod:`~timewarp_hf.evaluation.runner` runs the model (generation, or option likelihood from
+:mod:`~timewarp_hf.evaluation.likelihood`), resumes, and scores with :mod:`timewarp_hf.metrics`;
+:mod:`~timewarp_hf.evaluation.compare` puts two runs side by side. Importing this package loads neither
+torch nor transformers: they load when a model does.
+"""
+
+from .adapters import ADAPTERS, BenchmarkAdapter, EvalExample, get_adapter, load_examples, resolve_benchmark
+from .compare import compare_scores, load_scores, run_compare
+from .runner import SCORINGS, EvalArguments, configure_eval, format_scores, load_model, run_eval, run_eval_cli
+
+__all__ = [
+    "ADAPTERS",
+    "SCORINGS",
+    "BenchmarkAdapter",
+    "EvalArguments",
+    "EvalExample",
+    "compare_scores",
+    "configure_eval",
+    "format_scores",
+    "get_adapter",
+    "load_examples",
+    "load_model",
+    "load_scores",
+    "resolve_benchmark",
+    "run_compare",
+    "run_eval",
+    "run_eval_cli",
+]
