@@ -320,7 +320,7 @@ def test_model_card_renders_model_index(tmp_path):
         (r["dataset"]["type"], m["type"]): m["value"] for r in index[0]["results"] for m in r["metrics"]
     }
     assert results == {
-        ("lmms-lab/TempCompass", "accuracy"): 0.612,
+        ("lmms-eval/TempCompass", "accuracy"): 0.612,
         ("HanSolo9682/Vinoground", "text"): 0.41,
         ("HanSolo9682/Vinoground", "group"): 0.2,
     }
