@@ -230,7 +230,31 @@ def _eval(args: argparse.Namespace) -> int:
     return run_eval_cli(args)
 
 
+def _configure_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        help="TRL-style flags (--model_name_or_path, --dataset_name, --output_dir, ...; see --help)",
+    )
+
+
+@_subcommand(
+    "train",
+    "TimeWarp DPO on video preference pairs (TRL-style flags; `timewarp train -- --help`)",
+    _configure_train,
+)
+def _train(args: argparse.Namespace) -> int:
+    from .training import main as train_main
+
+    return train_main(args.args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # TRL's parser owns every training flag
+        from .training import main as train_main
+
+        return train_main(argv[1:])
     parser = argparse.ArgumentParser(prog="timewarp", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, configure, _run) in _COMMANDS.items():

@@ -1,0 +1,559 @@
+"""Video-aware preference collator: turns TimeWarp pairs into the batch TRL's DPO loss expects.
+
+TRL's ``DPOTrainer`` handles images only; given a ``video`` column it silently trains on the text alone
+(``../shared/reference/cpu_stack_spike.md`` §4). :class:`VideoPreferenceCollator` closes that gap: it decodes
+each video of a batch once through :mod:`timewarp_hf.video`, renders the conversation with the processor's
+own chat template (the one inference uses), and calls ``processor(text=..., videos=...)`` with the *true*
+:class:`~transformers.video_utils.VideoMetadata` (fps, frame numbers, frame count). The metadata matters:
+Qwen2.5-VL spaces its temporal RoPE positions by it, Qwen3-VL and SmolVLM write per-frame timestamps from
+it, and without it they assume 24 fps, which collapses the temporal positions of sparsely sampled frames.
+
+The batch layout is TRL's: ``2B`` rows, the ``B`` chosen sequences first, then the ``B`` rejected ones,
+each ``[prompt (with the video) | completion]``, with a ``completion_mask``. Chosen and rejected share the
+prompt, so the prompt side (video pixels included) is processed once and repeated, never decoded twice.
+
+Accepted rows (one row = one preference pair):
+
+* TimeWarp rows from the builder: conversational ``prompt`` / ``chosen`` / ``rejected`` whose user turn
+  holds a ``{"type": "video"}`` part, a ``video`` column (a ``datasets.Video`` value, a path, or a
+  ``{"path", "bytes"}`` dict), and ``frame_indices`` (decoded exactly, so training sees what generation saw).
+* Plain TRL rows: string message content and a ``video`` or ``videos`` column of paths; the video parts are
+  inserted at the start of the first user turn.
+* The original TimeWarp repo's pre-extracted frames: ``video`` is a folder of images, read in *natural*
+  order of the numbers in their names (``frame_2`` before ``frame_10``; the original had an unsorted bug).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+from transformers import ProcessorMixin
+from transformers.data.data_collator import DataCollatorMixin
+from transformers.video_utils import VideoMetadata
+from trl.data_utils import apply_chat_template, is_conversational
+from trl.trainer.utils import flush_left, pad
+
+from .video import (
+    VideoDecodeError,
+    VideoInfo,
+    decode_frames,
+    describe_source,
+    open_video,
+    sample_indices,
+)
+
+if TYPE_CHECKING:
+    from .trainer import TimeWarpDPOConfig
+
+__all__ = [
+    "SKIPPED_VIDEOS_KEY",
+    "VIDEO_COLUMNS",
+    "Clip",
+    "VideoPreferenceCollator",
+    "load_clip",
+]
+
+logger = logging.getLogger(__name__)
+
+VIDEO_COLUMNS = ("video", "videos")
+# Batch key listing the ids of the rows skipped because their video could not be read. It is not a model
+# input: TimeWarpDPOTrainer pops it and counts the skips (the key travels with the batch, so the count is
+# right even when the collator runs in DataLoader worker processes).
+SKIPPED_VIDEOS_KEY = "skipped_videos"
+
+_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+_SEQUENCE_TYPE_KEYS = ("token_type_ids", "mm_token_type_ids")
+
+
+@dataclass
+class Clip:
+    """Frames of one video as a model sees them, with the metadata its processor needs.
+
+    ``frames`` is uint8 ``(T, C, H, W)``; ``metadata.frames_indices[k]`` is the frame number that
+    ``frames[k]`` came from, in the video's own numbering.
+    """
+
+    frames: torch.Tensor
+    metadata: VideoMetadata
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+class _FrameFolder:
+    """A folder of pre-extracted frame images, read as a video at a nominal frame rate."""
+
+    def __init__(self, path: str, fps: float):
+        self.path = path
+        self.files = sorted(
+            (f for f in os.listdir(path) if f.lower().endswith(_IMAGE_EXTENSIONS) and not f.startswith(".")),
+            key=_natural_key,
+        )
+        if not self.files:
+            raise VideoDecodeError(path, "empty", "the folder holds no frame images")
+        self.info = VideoInfo(
+            fps=fps, num_frames=len(self.files), duration=len(self.files) / fps, width=0, height=0
+        )
+
+    def read(self, indices: Sequence[int]) -> torch.Tensor:
+        from PIL import Image
+
+        frames = []
+        for i in indices:
+            file = os.path.join(self.path, self.files[i])
+            try:
+                with Image.open(file) as image:
+                    array = np.asarray(image.convert("RGB"))
+            except OSError as exc:
+                raise VideoDecodeError(file, "decode_failed", str(exc)) from exc
+            frames.append(torch.from_numpy(array.copy()).permute(2, 0, 1))
+        if len({f.shape for f in frames}) > 1:
+            raise VideoDecodeError(self.path, "decode_failed", "the frame images differ in size")
+        return torch.stack(frames)
+
+
+class _VideoFile:
+    """An opened video file (or bytes, or ``datasets.Video`` value) decoded through :mod:`timewarp_hf.video`."""
+
+    def __init__(self, source: Any):
+        self.source = source
+        self.decoder = open_video(source)
+        self.info = VideoInfo.from_decoder(self.decoder, describe_source(source))
+
+    def read(self, indices: Sequence[int]) -> torch.Tensor:
+        return decode_frames(self.source, indices, decoder=self.decoder).data
+
+
+_Video = _FrameFolder | _VideoFile
+_Key = tuple[str, Any]
+
+
+def _open(source: Any, folder_fps: float) -> _Video:
+    if source is None:
+        raise VideoDecodeError("<none>", "missing", "the row has no video")
+    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
+        return _FrameFolder(os.fspath(source), folder_fps)
+    return _VideoFile(source)
+
+
+def _source_key(source: Any) -> _Key:
+    """Identity of a video within one batch, so that rows sharing a video decode it once."""
+    if isinstance(source, (str, os.PathLike)):
+        return ("path", os.path.abspath(os.fspath(source)))
+    if isinstance(source, Mapping):
+        if source.get("path"):
+            return ("path", os.path.abspath(str(source["path"])))
+        if source.get("bytes"):
+            return ("bytes", hashlib.blake2b(source["bytes"], digest_size=16).hexdigest())
+    if isinstance(source, (bytes, bytearray)):
+        return ("bytes", hashlib.blake2b(source, digest_size=16).hexdigest())
+    return ("object", id(source))
+
+
+def _fit_pixels(frames: torch.Tensor, max_pixels: int | None) -> torch.Tensor:
+    """Downscale frames (aspect kept) so that height x width <= max_pixels; smaller frames pass unchanged."""
+    height, width = frames.shape[-2:]
+    if max_pixels is None or height * width <= max_pixels:
+        return frames
+    from torchvision.transforms.v2.functional import resize
+
+    scale = (max_pixels / (height * width)) ** 0.5
+    size = [max(1, int(height * scale)), max(1, int(width * scale))]
+    return resize(frames, size, antialias=True)
+
+
+def _cap(indices: list[int], max_frames: int | None) -> list[int]:
+    if max_frames is None or len(indices) <= max_frames:
+        return indices
+    keep = np.linspace(0, len(indices) - 1, max_frames).round().astype(int)
+    return [indices[k] for k in keep]
+
+
+def _metadata(info: VideoInfo, indices: list[int], frames: torch.Tensor, backend: str) -> VideoMetadata:
+    return VideoMetadata(
+        total_num_frames=info.num_frames,
+        fps=info.fps,
+        width=int(frames.shape[-1]),
+        height=int(frames.shape[-2]),
+        duration=info.duration,
+        video_backend=backend,
+        frames_indices=list(indices),
+    )
+
+
+def load_clip(
+    source: Any,
+    *,
+    num_frames: int | None = 8,
+    fps: float | None = None,
+    max_frames: int | None = None,
+    frame_indices: Sequence[int] | None = None,
+    max_pixels: int | None = None,
+    folder_fps: float = 1.0,
+) -> Clip:
+    """Decode one video the way :class:`VideoPreferenceCollator` does.
+
+    ``source`` is a path, bytes, a ``{"path", "bytes"}`` dict, a ``datasets.Video`` value or a folder of
+    frame images. Exactly ``frame_indices`` are decoded when given (thinned uniformly to ``max_frames``);
+    when they are missing or empty, ``num_frames`` uniform frames, or one frame every ``1/fps`` seconds (see
+    :func:`timewarp_hf.video.sample_indices`). Raises :class:`~timewarp_hf.video.VideoDecodeError`.
+    """
+    video = _open(source, folder_fps)
+    if not frame_indices:
+        indices = sample_indices(video.info, num_frames=num_frames, fps=fps, max_frames=max_frames)
+    else:
+        indices = _cap(_check_indices(frame_indices, video.info, describe_source(source)), max_frames)
+    frames = _fit_pixels(video.read(indices), max_pixels)
+    backend = "frames" if isinstance(video, _FrameFolder) else "torchcodec"
+    return Clip(frames, _metadata(video.info, indices, frames, backend))
+
+
+def _check_indices(frame_indices: Sequence[int], info: VideoInfo, name: str) -> list[int]:
+    indices = [int(i) for i in frame_indices]
+    if any(b <= a for a, b in zip(indices, indices[1:])):
+        raise ValueError(
+            f"{name}: frame_indices {indices} are not strictly increasing; they must list the ORIGINAL "
+            "video's frames in time order (a warp belongs in the rejected answer, not in the training clip)"
+        )
+    if indices[0] < 0 or indices[-1] >= info.num_frames:
+        raise VideoDecodeError(
+            name,
+            "too_short",
+            f"frame_indices reach frame {indices[-1]} but the video has {info.num_frames} frames "
+            "(is this the video the pair was generated from?)",
+        )
+    return indices
+
+
+def _strip_none(part: Any) -> Any:
+    # Arrow gives every struct in a column the union of all fields, filling the missing ones with None;
+    # chat templates that test `'video' in part` would then render a text part as a video.
+    return {k: v for k, v in part.items() if v is not None} if isinstance(part, Mapping) else part
+
+
+def _prepare_messages(messages: list[dict], num_videos: int, row_name: str) -> list[dict]:
+    """Structured content everywhere, and exactly ``num_videos`` video parts (inserted if absent)."""
+    prepared = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, str):
+            content = [{"type": "text", "text": content}]
+        else:
+            content = [_strip_none(part) for part in content]
+        prepared.append({**_strip_none(message), "content": content})
+    present = sum(part.get("type") == "video" for m in prepared for part in m["content"])
+    if present == 0 and num_videos:
+        for message in prepared:
+            if message["role"] == "user":
+                message["content"] = [{"type": "video"} for _ in range(num_videos)] + message["content"]
+                break
+        else:
+            raise ValueError(f"{row_name}: the prompt has no user turn to attach the video to")
+    elif present != num_videos:
+        raise ValueError(
+            f"{row_name}: the prompt has {present} video part(s) but the row has {num_videos} video(s)"
+        )
+    return prepared
+
+
+def _repeat(value: Any) -> Any:
+    """Duplicate a batch-major processor output for the rejected half of the batch."""
+    if isinstance(value, torch.Tensor) and value.ndim > 0:
+        return torch.cat([value, value])
+    if isinstance(value, list):
+        return value + value
+    return value
+
+
+@dataclass
+class VideoPreferenceCollator(DataCollatorMixin):
+    """Collate preference pairs over videos into TRL's ``[chosen; rejected]`` DPO batch.
+
+    Args:
+        processor: the Video-LLM's processor (``AutoProcessor``); its chat template and video processor
+            are used as they are at inference.
+        num_frames: frames sampled uniformly per video (first and last included) when the row gives no
+            ``frame_indices`` or ``use_frame_indices`` is off.
+        fps: sample one frame every ``1/fps`` seconds instead (takes precedence over ``num_frames``).
+        max_frames: cap on frames per video, for either kind of sampling and for ``frame_indices``.
+        max_pixels: per-frame pixel budget (height x width); larger frames are downscaled, aspect kept,
+            right after decoding. For dynamic-resolution models (Qwen-VL) this bounds the video tokens;
+            fixed-resolution processors resize anyway.
+        use_frame_indices: decode a row's ``frame_indices`` (the frames its answers were generated from).
+        folder_fps: nominal frame rate of pre-extracted frame folders (their true rate is unknown).
+        max_length: truncate sequences to this many tokens. Only completion tokens are ever cut: a prompt
+            whose video alone exceeds it raises, naming the knobs, since cutting video tokens breaks the model.
+        on_decode_error: ``"skip"`` drops a row whose video cannot be read (logged with its ``video_id``,
+            listed under :data:`SKIPPED_VIDEOS_KEY`, and replaced by a readable pair so that the batch keeps
+            its size); ``"raise"`` raises :class:`~timewarp_hf.video.VideoDecodeError` naming it.
+        shuffle_frames: the order-blind control: permute each clip's frames with a seeded random
+            permutation, fresh on every call. The metadata (frame numbers, timestamps) stays in true order,
+            so only the pixels' order is destroyed and no timestamp text can leak it back.
+        seed: seed of the ``shuffle_frames`` permutations.
+        processor_kwargs: extra keyword arguments for ``processor(...)`` (e.g. ``{"size": {...}}``).
+    """
+
+    processor: ProcessorMixin
+    num_frames: int | None = 8
+    fps: float | None = None
+    max_frames: int | None = None
+    max_pixels: int | None = None
+    use_frame_indices: bool = True
+    folder_fps: float = 1.0
+    max_length: int | None = None
+    on_decode_error: Literal["skip", "raise"] = "skip"
+    shuffle_frames: bool = False
+    seed: int = 0
+    processor_kwargs: dict[str, Any] = field(default_factory=dict)
+    return_tensors: str = "pt"
+
+    def __post_init__(self):
+        if self.on_decode_error not in ("skip", "raise"):
+            raise ValueError(f"on_decode_error must be 'skip' or 'raise', got {self.on_decode_error!r}")
+        self._rng = random.Random(self.seed)
+        self._last_readable: tuple[dict, list[Clip]] | None = None
+
+    @classmethod
+    def from_config(cls, processor: ProcessorMixin, args: TimeWarpDPOConfig) -> VideoPreferenceCollator:
+        """The collator a :class:`~timewarp_hf.trainer.TimeWarpDPOConfig` describes."""
+        return cls(
+            processor=processor,
+            num_frames=args.num_frames,
+            fps=args.fps,
+            max_frames=args.max_frames,
+            max_pixels=args.max_pixels,
+            use_frame_indices=args.use_frame_indices,
+            folder_fps=args.folder_fps,
+            max_length=args.max_length,
+            on_decode_error=args.on_decode_error,
+            shuffle_frames=args.shuffle_frames,
+            seed=args.seed,
+        )
+
+    # ------------------------------------------------------------------------------------------ videos
+
+    @staticmethod
+    def _sources(example: Mapping[str, Any]) -> list[Any]:
+        if example.get("videos") is not None:
+            return list(example["videos"])
+        return [example.get("video")]
+
+    @staticmethod
+    def _row_name(example: Mapping[str, Any], sources: list[Any]) -> str:
+        if example.get("video_id"):
+            return f"video_id={example['video_id']}"
+        return describe_source(sources[0]) if sources else "<row without video>"
+
+    def load_videos(self, examples: Sequence[Mapping[str, Any]]) -> tuple[list[list[Clip] | None], list[str]]:
+        """Decode the clips of every row, each distinct video once.
+
+        Returns one list of clips per row (``None`` for a skipped row) and the names of the skipped rows.
+        Rows that share a video (several questions about one clip) share one open decoder and one decode
+        of the union of their frames.
+        """
+        sources = [self._sources(ex) for ex in examples]
+        names = [self._row_name(ex, srcs) for ex, srcs in zip(examples, sources)]
+        opened: dict[_Key, _Video | VideoDecodeError] = {}
+        for src in (src for srcs in sources for src in srcs):
+            key = _source_key(src)
+            if key not in opened:
+                try:
+                    opened[key] = _open(src, self.folder_fps)
+                except VideoDecodeError as error:
+                    opened[key] = error
+        requests: list[list[tuple[_Key, list[int]]] | VideoDecodeError] = []
+        for example, srcs, name in zip(examples, sources, names):
+            try:
+                requests.append(
+                    [(key, self._indices(example, srcs, opened[key], name)) for key in map(_source_key, srcs)]
+                )
+            except VideoDecodeError as error:
+                requests.append(error)
+        decoded = self._decode_once(opened, requests)
+        clips: list[list[Clip] | None] = []
+        skipped: list[str] = []
+        for request, name in zip(requests, names):
+            try:
+                clips.append(self._assemble(request, opened, decoded))
+            except VideoDecodeError as error:
+                self._fail(name, error)
+                clips.append(None)
+                skipped.append(name)
+        return clips, skipped
+
+    def _indices(
+        self, example: Mapping[str, Any], sources: list[Any], video: _Video | VideoDecodeError, name: str
+    ) -> list[int]:
+        if isinstance(video, VideoDecodeError):
+            raise video
+        # A row without frames of its own (None, or [] from a recipe that generated from captions only)
+        # gets the configured sampling.
+        explicit = example.get("frame_indices") if self.use_frame_indices else None
+        if explicit:
+            if len(sources) != 1:
+                raise ValueError(f"{name}: frame_indices is given for a row with {len(sources)} videos")
+            return _cap(_check_indices(explicit, video.info, name), self.max_frames)
+        indices = sample_indices(
+            video.info, num_frames=self.num_frames, fps=self.fps, max_frames=self.max_frames
+        )
+        if not indices:
+            raise VideoDecodeError(name, "too_short", "no frame to sample")
+        return indices
+
+    def _decode_once(
+        self, opened: dict[_Key, _Video | VideoDecodeError], requests: list
+    ) -> dict[_Key, tuple[dict[int, int], torch.Tensor] | VideoDecodeError]:
+        """Decode, per video, the union of the frames its rows asked for: ``{frame: position}, frames``."""
+        wanted: dict[_Key, set[int]] = {}
+        for request in requests:
+            if not isinstance(request, VideoDecodeError):
+                for key, indices in request:
+                    wanted.setdefault(key, set()).update(indices)
+        decoded: dict[_Key, tuple[dict[int, int], torch.Tensor] | VideoDecodeError] = {}
+        for key, frames_wanted in wanted.items():
+            union = sorted(frames_wanted)
+            try:
+                frames = _fit_pixels(opened[key].read(union), self.max_pixels)
+            except VideoDecodeError as error:
+                decoded[key] = error
+            else:
+                decoded[key] = ({index: position for position, index in enumerate(union)}, frames)
+        return decoded
+
+    def _assemble(self, request, opened: dict, decoded: dict) -> list[Clip]:
+        """One row's clips from the decoded unions; raises the row's decode error, if any."""
+        if isinstance(request, VideoDecodeError):
+            raise request
+        clips = []
+        for key, indices in request:
+            if isinstance(decoded[key], VideoDecodeError):
+                raise decoded[key]
+            positions, frames = decoded[key]
+            data = frames[[positions[i] for i in indices]]
+            if self.shuffle_frames:
+                data = data[self._rng.sample(range(len(indices)), len(indices))]
+            video = opened[key]
+            backend = "frames" if isinstance(video, _FrameFolder) else "torchcodec"
+            clips.append(Clip(data, _metadata(video.info, indices, data, backend)))
+        return clips
+
+    def _fail(self, name: str, error: VideoDecodeError) -> None:
+        if self.on_decode_error == "raise":
+            raise VideoDecodeError(
+                f"{name} ({error.source})",
+                error.kind,
+                f"{error.reason}; set on_decode_error='skip' to skip such rows",
+            ) from error
+        logger.warning("skipping the pair of %s: its video could not be read (%s)", name, error)
+
+    # ------------------------------------------------------------------------------------------- batch
+
+    def torch_call(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        clips, skipped = self.load_videos(examples)
+        kept = [(ex, c) for ex, c in zip(examples, clips) if c is not None]
+        if skipped:
+            kept = self._refill(kept, skipped)
+        self._last_readable = kept[-1]
+        prompts, chosens, rejecteds = [], [], []
+        for example, row_clips in kept:
+            if not is_conversational(example):
+                raise ValueError(
+                    "VideoPreferenceCollator needs conversational rows (prompt/chosen/rejected as lists of "
+                    f"{{'role', 'content'}} messages); got {type(example['prompt']).__name__} prompts"
+                )
+            name = self._row_name(example, self._sources(example))
+            conversation = {
+                "prompt": _prepare_messages(example["prompt"], len(row_clips), name),
+                "chosen": _prepare_messages(example["chosen"], 0, name),
+                "rejected": _prepare_messages(example["rejected"], 0, name),
+            }
+            if example.get("chat_template_kwargs"):
+                conversation["chat_template_kwargs"] = example["chat_template_kwargs"]
+            tools = example.get("tools")
+            tools = json.loads(tools) if isinstance(tools, str) else tools
+            rendered = apply_chat_template(conversation, self.processor, tools=tools)
+            prompts.append(rendered["prompt"])
+            chosens.append(rendered["chosen"])
+            rejecteds.append(rendered["rejected"])
+
+        videos = [clip.frames for _, row_clips in kept for clip in row_clips]
+        processed = self.processor(
+            text=prompts,
+            videos=videos,
+            video_metadata=[clip.metadata for _, row_clips in kept for clip in row_clips],
+            do_sample_frames=False,
+            padding=True,
+            padding_side="left",
+            add_special_tokens=False,  # the chat template already wrote them
+            return_tensors=self.return_tensors,
+            **self.processor_kwargs,
+        )
+        processed.pop("video_metadata", None)
+        # Chosen and rejected share the prompt: process it once, repeat it for the rejected half.
+        output = {key: _repeat(value) for key, value in processed.items()}
+        output.update(self._join_completions(output, chosens, rejecteds))
+        output[SKIPPED_VIDEOS_KEY] = skipped
+        return output
+
+    def _join_completions(self, prompt: dict[str, Any], chosens: list[str], rejecteds: list[str]) -> dict:
+        tokenizer = self.processor.tokenizer
+        encode = dict(padding=True, padding_side="right", add_special_tokens=False, return_tensors="pt")
+        chosen, rejected = tokenizer(chosens, **encode), tokenizer(rejecteds, **encode)
+        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        completion_ids = torch.cat(
+            tuple(pad([chosen["input_ids"], rejected["input_ids"]], padding_value=pad_id))
+        )
+        completion_mask = torch.cat(
+            tuple(pad([chosen["attention_mask"], rejected["attention_mask"]], padding_value=0))
+        )
+        prompt_mask = prompt["attention_mask"]
+        if self.max_length is not None and int(prompt_mask.sum(1).max()) >= self.max_length:
+            raise ValueError(
+                f"a prompt with its video takes {int(prompt_mask.sum(1).max())} tokens, which leaves no room "
+                f"for the answer within max_length={self.max_length}, and video tokens cannot be truncated. "
+                f"Lower num_frames (now {self.num_frames}) or max_pixels (now {self.max_pixels}), or raise "
+                "max_length (or set it to None, the default for video)."
+            )
+        sequences = {
+            "attention_mask": torch.cat((prompt_mask, completion_mask), dim=1),
+            "input_ids": torch.cat((prompt["input_ids"], completion_ids), dim=1),
+            "completion_mask": torch.cat((torch.zeros_like(prompt_mask), completion_mask), dim=1),
+        }
+        for key in _SEQUENCE_TYPE_KEYS:  # Gemma's token types, Qwen-VL's modality types (2 = video)
+            if key in prompt:
+                sequences[key] = torch.cat((prompt[key], torch.zeros_like(completion_ids)), dim=1)
+        flushed = flush_left(*sequences.values())
+        sequences = dict(zip(sequences, flushed))
+        if self.max_length is not None:
+            sequences = {key: value[:, : self.max_length] for key, value in sequences.items()}
+        return sequences
+
+    def _refill(
+        self, kept: list[tuple[dict, list[Clip]]], skipped: list[str]
+    ) -> list[tuple[dict, list[Clip]]]:
+        """Stand readable pairs in for the skipped ones, so that the batch keeps its size.
+
+        Distributed training needs every rank to feed the same number of rows into the same collective
+        operations (TRL gathers its metrics across ranks), so a skipped pair cannot simply vanish: a
+        readable pair of the same batch, or else the last readable pair seen, takes its place. It then
+        counts twice in this one step, a negligible bias next to dropping rows unevenly across ranks.
+        """
+        donors = kept or ([self._last_readable] if self._last_readable is not None else [])
+        if not donors:
+            raise RuntimeError(
+                f"every pair of the first batch has an unreadable video ({', '.join(skipped)}) and no "
+                "readable pair has been seen yet to stand in for them; check these videos or remove the rows"
+            )
+        return kept + list(itertools.islice(itertools.cycle(donors), len(skipped)))
