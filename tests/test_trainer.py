@@ -388,6 +388,7 @@ def test_adapter_config_and_model_card_save_reload_and_resume(tiny_vlm, pairs, t
         "2510.03955",
     ):
         assert expected in card, expected
+    assert "## Intended use" in card  # the hub's sections complete TRL's card
 
     resumed = run(tmp_path / "resumed", resume=out / "checkpoint-2")
     assert resumed.state.global_step == 4
@@ -492,3 +493,18 @@ def test_two_processes_train_and_count_skips_across_ranks(tiny_vlm, pairs, tmp_p
     assert done.returncode == 0, done.stderr[-3000:]
     assert "1 pair(s) skipped because their video could not be read: video_id=broken" in done.stdout
     assert "| pairs skipped (unreadable video) | 1 |" in (out / "README.md").read_text()
+
+
+def test_model_card_data_summary_names_local_folders_without_their_path(tmp_path):
+    from timewarp_hf.trainer import _summarize_pairs
+
+    rows = Dataset.from_dict(
+        {
+            "source": [str(tmp_path / "my_videos")] * 2,
+            "recipe": ["warped"] * 2,
+            "generator": [f"transformers:{tmp_path}/tiny-vlm (prompts tw-1)"] * 2,
+        }
+    )
+    summary = _summarize_pairs(rows)
+    assert summary["source"] == {"my_videos": 2}
+    assert summary["generator"] == {"transformers:tiny-vlm (prompts tw-1)": 2}

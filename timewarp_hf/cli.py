@@ -44,6 +44,27 @@ def _samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_temporal_benchmark(p: argparse.ArgumentParser) -> None:
+    p.add_argument("output", help="folder to write the clips and metadata.jsonl into")
+    p.add_argument("--split", default="test", choices=["train", "test"])
+    p.add_argument(
+        "--pairs-per-type", type=int, default=8, help="clip pairs (clip + its reversal) per question type"
+    )
+
+
+@_subcommand(
+    "temporal-benchmark",
+    "write the synthetic temporal benchmark (answers depend only on frame order)",
+    _configure_temporal_benchmark,
+)
+def _temporal_benchmark(args: argparse.Namespace) -> int:
+    from .testing.temporal_benchmark import make_temporal_benchmark
+
+    rows = make_temporal_benchmark(args.output, args.split, pairs_per_type=args.pairs_per_type)
+    print(json.dumps({"questions": len(rows), "output": args.output}))
+    return 0
+
+
 def _configure_tiny_model(p: argparse.ArgumentParser) -> None:
     from .testing.models import LM_FAMILIES, VLM_FAMILIES
 

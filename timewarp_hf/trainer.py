@@ -34,7 +34,7 @@ from trl import DPOConfig, DPOTrainer
 from trl.trainer.utils import get_config_model_id
 
 from .collator import SKIPPED_VIDEOS_KEY, VIDEO_COLUMNS, VideoPreferenceCollator
-from .hub import update_model_card
+from .hub import scrub_local_paths, update_model_card
 from .timewarp import CITATION
 
 __all__ = [
@@ -263,7 +263,8 @@ def _summarize_pairs(dataset: Any) -> dict[str, Any]:
         summary["videos"] = len(set(dataset["video_id"]))
     for column in ("recipe", "source", "generator"):
         if column in columns:
-            summary[column] = Counter(str(v) for v in dataset[column])
+            # a card goes to the Hub: local folders are named, never spelled out
+            summary[column] = Counter(scrub_local_paths(str(v)) for v in dataset[column])
     if "warp" in columns:
         names = Counter()
         for value in dataset["warp"]:
