@@ -535,3 +535,27 @@ def test_push_parser_has_no_token_option():
         parser.parse_args(["dataset", "pairs", "me/x", "--token", TOKEN])
     args = parser.parse_args(["space", "me/x", "--dry-run", "out"])
     assert args.target == "space" and args.dry_run == "out"
+
+
+def test_update_model_card_drops_a_local_base_model(tmp_path):
+    from huggingface_hub import ModelCard, ModelCardData
+
+    from timewarp_hf.hub import update_model_card
+
+    local = tmp_path / "models" / "tiny"
+    local.mkdir(parents=True)
+    card = ModelCard.from_template(
+        ModelCardData(base_model=str(local), tags=[f"base_model:adapter:{local}", "trl"])
+    )
+    data = update_model_card(card).data
+    assert data.base_model is None and not any(t.startswith("base_model:") for t in data.tags)
+    hub = update_model_card(
+        ModelCard.from_template(
+            ModelCardData(
+                base_model="Qwen/Qwen2.5-VL-3B-Instruct",
+                tags=["base_model:adapter:Qwen/Qwen2.5-VL-3B-Instruct"],
+            )
+        )
+    ).data
+    assert hub.base_model == "Qwen/Qwen2.5-VL-3B-Instruct"
+    assert "base_model:adapter:Qwen/Qwen2.5-VL-3B-Instruct" in hub.tags

@@ -83,6 +83,7 @@ DEFAULT_MAX_SHARD_BYTES = 500 * 1024**2
 # Rows of the example picture: enough to see what the warps do, few enough to stay readable on a card.
 _MAX_PICTURE_ROWS = 6
 
+
 # Hub ids of benchmarks whose scores `timewarp eval` reports, so `model-index` links the right dataset.
 def _benchmark_dataset(benchmark: str) -> str:
     """The Hub dataset a benchmark name refers to, from the eval harness's adapters (one source of truth);
@@ -94,6 +95,7 @@ def _benchmark_dataset(benchmark: str) -> str:
         if adapter.hub_id and key in (adapter.name.replace("-", ""), adapter.name.split("_")[0]):
             return adapter.hub_id
     return {"tomato": "lmms-eval/TOMATO"}.get(key, benchmark)
+
 
 # What goes into a model repo from a trainer's output folder (as `Trainer.push_to_hub`, plus the pickled
 # training arguments, which hold local paths).
@@ -148,6 +150,10 @@ def scrub_local_paths(text: str) -> str:
     that goes to the Hub, since a build records where its videos and models came from.
     """
     return _LOCAL_PATH.sub(lambda m: Path(m.group().rstrip("/")).name or "<local>", text)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _is_hub_id(value: str) -> bool:
@@ -693,7 +699,12 @@ def update_model_card(
     data = card.data
     if data.get("licence") == "license":  # TRL's template writes this placeholder key
         data.pop("licence")
-    data.tags = sorted(set(data.tags or []) | set(MODEL_TAGS))
+    if data.base_model and not all(_is_hub_id(str(b)) for b in _as_list(data.base_model)):
+        data.base_model = None  # a local folder means nothing on the Hub (and the Hub rejects it)
+    local_base = [
+        t for t in data.tags or [] if t.startswith("base_model:") and not _is_hub_id(t.rsplit(":", 1)[-1])
+    ]
+    data.tags = sorted((set(data.tags or []) - set(local_base)) | set(MODEL_TAGS))
     data.pipeline_tag = data.pipeline_tag or TASK_CATEGORY
     if license:
         data.license = license
