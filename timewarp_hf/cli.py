@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 _COMMANDS: dict[
     str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
@@ -285,5 +285,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _COMMANDS[args.command][2](args)
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean bad options or inputs (their messages name the field and the fix)."""
+    from .generation import GenerationError
+    from .hub import HubAuthError, HubLeakError
+    from .timewarp import NoPairsError
+
+    return (
+        ValueError,
+        FileNotFoundError,
+        TypeError,
+        GenerationError,
+        HubAuthError,
+        HubLeakError,
+        NoPairsError,
+    )
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """The console entry point: :func:`main`, with a bad option or input reported as one clear line
+    (``timewarp <command>: error: ...``, exit status 2) instead of a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return main(args)
+    except SystemExit as exc:
+        if not isinstance(exc.code, str):  # argparse's usage errors already printed and set status 2
+            raise
+        print(exc.code, file=sys.stderr)  # a command's own "timewarp <command>: ..." message
+        return 2
+    except Exception as exc:
+        if not isinstance(exc, _user_errors()):
+            raise
+        print(f"timewarp {args[0] if args else ''}: error: {exc}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

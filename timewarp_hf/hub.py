@@ -196,6 +196,10 @@ def _load_pairs(pairs: datasets.Dataset | str | os.PathLike) -> tuple[datasets.D
         dataset = pairs
     else:
         folder = Path(pairs)
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"pairs folder {folder} does not exist: pass what `timewarp build --output` wrote"
+            )
         dataset = datasets.load_from_disk(str(folder))
         if isinstance(dataset, datasets.DatasetDict):
             dataset = dataset["train"]
@@ -775,6 +779,13 @@ def stage_model(
     source = Path(model_dir)
     if not source.is_dir():
         raise FileNotFoundError(f"model folder {source} does not exist")
+    if not any((source / name).is_file() for name in ("config.json", "adapter_config.json")):
+        raise ValueError(
+            f"model_dir {source} holds no config.json or adapter_config.json: pass the trainer's "
+            "output_dir or a save_pretrained folder"
+        )
+    if Path(folder).resolve().is_relative_to(source.resolve()):
+        raise ValueError(f"the staging folder {folder} lies inside model_dir {source}: stage elsewhere")
     out = _fresh_folder(folder)
     ignored = shutil.ignore_patterns(*_MODEL_IGNORE)
     adapter = _read_json(source / "adapter_config.json")
@@ -988,6 +999,11 @@ def push_folder(
 def _stage(target: str, folder: Path, repo_id: str, options: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """Stage ``target`` into ``folder``; return the default commit message and the local sources (folders
     whose paths must not leak)."""
+    if not _is_hub_id(repo_id) or len(repo_id) > 96:
+        raise ValueError(
+            f"repo_id {repo_id!r} is not a Hub repo id: use 'user-or-org/name' "
+            "(letters, digits, '-', '_', '.')"
+        )
     if target == "dataset":
         pairs = options["pairs"]
         export_dataset(pairs, folder, repo_id=repo_id, license=options.get("license"))

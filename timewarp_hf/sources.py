@@ -100,6 +100,10 @@ class BaseSource:
             self.kind, self._dataset = "dataset", base
         elif isinstance(base, str) and os.path.isdir(base) and _is_video_folder(base):
             self.kind = "folder"
+        elif isinstance(base, str) and base.startswith(("/", ".", "~")) and not os.path.exists(base):
+            raise FileNotFoundError(
+                f"base {base!r} does not exist: pass a folder of videos, a dataset folder or a Hub dataset id"
+            )
         elif isinstance(base, str) and base:
             self.kind = "hub"
         else:

@@ -86,7 +86,13 @@ def load_pairs(
         return load_from_disk(name)
     if os.path.isfile(name) and name.endswith((".json", ".jsonl")):
         return load_dataset("json", data_files=name, streaming=streaming)
-    return load_dataset(name, name=config, streaming=streaming)
+    try:
+        return load_dataset(name, name=config, streaming=streaming)
+    except (FileNotFoundError, ConnectionError) as exc:
+        raise ValueError(
+            f"--dataset_name {name!r} is neither a local folder/file of pairs nor a reachable Hub dataset "
+            f"({type(exc).__name__}: {exc}); pass what `timewarp build --output` wrote"
+        ) from exc
 
 
 def build_peft_config(model_args: ModelConfig, model: PreTrainedModel) -> LoraConfig | None:
@@ -136,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--dataset_name is required: the folder, file or Hub id of the preference pairs")
     if not model_args.model_name_or_path:
         parser.error("--model_name_or_path is required: the Video-LLM checkpoint to train")
+    if model_args.model_name_or_path.startswith(("/", ".", "~")) and not os.path.isdir(
+        os.path.expanduser(model_args.model_name_or_path)
+    ):
+        parser.error(f"--model_name_or_path {model_args.model_name_or_path}: no such folder (or give a Hub id)")
 
     train_dataset, eval_dataset = _splits(
         load_pairs(script_args.dataset_name, script_args.dataset_config, script_args.dataset_streaming),
