@@ -31,6 +31,18 @@ from functools import lru_cache
 LETTERS = string.ascii_uppercase
 MODES = ("corrected", "reference")
 
+
+def check_mode(mode: str, strict: bool, reference: str) -> None:
+    """Validate a metric's ``mode``/``strict`` pair; ``reference`` names what reference mode reproduces."""
+    if mode not in MODES:
+        raise ValueError(f"Unknown mode {mode!r}; accepted: {', '.join(MODES)}")
+    if strict and mode == "reference":
+        raise ValueError(
+            f"strict=True needs mode='corrected': mode='reference' reproduces {reference}, "
+            "which never refuses"
+        )
+
+
 # ----------------------------------------------------------------------------------------------------
 # Corrected extraction
 # ----------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import datasets
 import evaluate
 
 from timewarp_hf.metrics._inputs import InputColumnsMixin
-from timewarp_hf.metrics.extraction import MODES, extract_yes_no, reference_videohallucer
+from timewarp_hf.metrics.extraction import check_mode, extract_yes_no, reference_videohallucer
 
 _CITATION = """\
 @article{wang2024videohallucer,
@@ -79,12 +79,7 @@ class PairedYesNo(InputColumnsMixin, evaluate.Metric):
     id_columns = ("pair_ids", "categories")
 
     def __init__(self, mode: str = "corrected", strict: bool = False, **kwargs):
-        if mode not in MODES:
-            raise ValueError(f"Unknown mode {mode!r}; accepted: {', '.join(MODES)}")
-        if strict and mode == "reference":
-            raise ValueError(
-                "strict=True needs mode='corrected': mode='reference' reproduces VideoHallucer, which never refuses"
-            )
+        check_mode(mode, strict, "VideoHallucer")
         self.mode, self.strict = mode, strict
         super().__init__(**kwargs)
 

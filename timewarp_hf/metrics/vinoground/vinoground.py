@@ -11,7 +11,7 @@ import datasets
 import evaluate
 
 from timewarp_hf.metrics._inputs import InputColumnsMixin
-from timewarp_hf.metrics.extraction import MODES, extract_choice, reference_vinoground
+from timewarp_hf.metrics.extraction import check_mode, extract_choice, reference_vinoground
 
 _CITATION = """\
 @article{zhang2024vinoground,
@@ -82,12 +82,7 @@ class Vinoground(InputColumnsMixin, evaluate.Metric):
     id_columns = ("pair_ids", "categories")
 
     def __init__(self, mode: str = "corrected", strict: bool = False, **kwargs):
-        if mode not in MODES:
-            raise ValueError(f"Unknown mode {mode!r}; accepted: {', '.join(MODES)}")
-        if strict and mode == "reference":
-            raise ValueError(
-                "strict=True needs mode='corrected': mode='reference' reproduces lmms-eval, which never refuses"
-            )
+        check_mode(mode, strict, "lmms-eval")
         self.mode, self.strict = mode, strict
         super().__init__(**kwargs)
 
