@@ -786,7 +786,7 @@ def test_compare_prints_the_table_and_writes_the_card_results(tmp_path, capsys):
     assert "| tempcompass_multi_choice | speed | 40.0 | 55.0 | +15.0 |" in table
     assert results == {"tempcompass": {"multi_choice_accuracy": 62.5}}
     entries = eval_results_from_dict(results)
-    assert entries[0].dataset_type == "lmms-lab/TempCompass" and entries[0].metric_value == 62.5
+    assert entries[0].dataset_type == "lmms-eval/TempCompass" and entries[0].metric_value == 62.5
     assert main(["eval", "--compare", str(base), str(tuned), "--output", str(tmp_path / "card.json")]) == 0
     assert "| direction | 60.0 | 70.0 | +10.0 |" in capsys.readouterr().out
     assert json.loads((tmp_path / "card.json").read_text()) == results
