@@ -65,7 +65,7 @@ def transformers_serve(model_path: str, log_path: Path, timeout: float = 90.0):
 class ScriptedServer:
     """An OpenAI-style /v1/chat/completions endpoint that plays a script of behaviours, one per request:
     an int (HTTP status with an error body), "garbage" (200 with non-JSON), "hang" (no answer until the
-    client times out), or "ok" (a valid completion echoing the request number)."""
+    client times out), "ok" (a valid completion echoing the request number) or {"content": text}."""
 
     def __init__(self, script: list, hang_seconds: float = 3.0):
         self.script, self.hang_seconds = list(script), hang_seconds
@@ -88,6 +88,9 @@ class ScriptedServer:
                     return
                 if action == "garbage":
                     self._send(200, b"<html>not json</html>", "text/html")
+                elif isinstance(action, dict):  # a scripted assistant reply
+                    payload = {"choices": [{"message": {"role": "assistant", "content": action["content"]}}]}
+                    self._send(200, json.dumps(payload).encode(), "application/json")
                 elif action == "ok":
                     payload = {"choices": [{"message": {"role": "assistant", "content": f"answer {number}"}}]}
                     self._send(200, json.dumps(payload).encode(), "application/json")

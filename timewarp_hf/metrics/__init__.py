@@ -26,15 +26,22 @@ from timewarp_hf.metrics.extraction import BENCHMARKS, MODES, extract_answer
 if TYPE_CHECKING:
     import evaluate
 
+    from timewarp_hf.metrics.llm_judge import LLMJudge
     from timewarp_hf.metrics.paired_yes_no import PairedYesNo
     from timewarp_hf.metrics.temporal_mcq import TemporalMCQ
     from timewarp_hf.metrics.vinoground import Vinoground
 
-METRICS = ("temporal_mcq", "vinoground", "paired_yes_no")
-_CLASSES = {"TemporalMCQ": "temporal_mcq", "Vinoground": "vinoground", "PairedYesNo": "paired_yes_no"}
+METRICS = ("temporal_mcq", "vinoground", "paired_yes_no", "llm_judge")
+_CLASSES = {
+    "TemporalMCQ": "temporal_mcq",
+    "Vinoground": "vinoground",
+    "PairedYesNo": "paired_yes_no",
+    "LLMJudge": "llm_judge",
+}
 
 __all__ = [
     "BENCHMARKS",
+    "LLMJudge",
     "METRICS",
     "MODES",
     "PairedYesNo",
