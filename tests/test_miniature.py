@@ -59,8 +59,9 @@ def test_the_ranking_check_names_every_comparison_that_fails():
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,  # only the ranking may fail: a crashed run fails through pytest.fail
     reason="measured 2026-11-25 (5 seeds, full run): TimeWarp-warped beats base on temporal questions "
-    "(0.640 vs 0.541) but TimeWarp-explicit does not (0.453), and both lose on appearance questions; the "
+    "(0.640 vs 0.541) but TimeWarp-explicit does not (0.453, and in the quick run it also drops on appearance); the "
     "ranking the method predicts does not hold in this miniature yet (issue 8 is blocked on it). The "
     "assertions stay as they are; strict=True makes CI fail as soon as the ranking starts to hold.",
 )
@@ -74,7 +75,8 @@ def test_quick_reproduction_shows_the_ranking_timewarp_predicts(tmp_path):
         text=True,
         timeout=900,
     )
-    assert (tmp_path / "results.json").is_file(), done.stderr[-3000:]
+    if not (tmp_path / "results.json").is_file():
+        pytest.fail(f"the quick reproduction did not finish:\n{done.stderr[-3000:]}")
     summary = json.loads((tmp_path / "results.json").read_text())
     table = summary["table"]
     report = (tmp_path / "results.md").read_text()

@@ -46,6 +46,7 @@ import random
 import shutil
 import statistics
 import time
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -386,6 +387,7 @@ def train_dpo(
         gradient_checkpointing=False,
         logging_steps=max(1, config.dpo_steps // 10),
         on_decode_error="raise",
+        dataloader_pin_memory=False,  # CPU only
     )
     trainer = TimeWarpDPOTrainer(
         model=model,
@@ -446,9 +448,10 @@ def evaluate(model: Any, processor: Any, test_dir: Path, folder: Path) -> dict[s
 
 def _worker_setup() -> None:
     """Each worker process: one torch thread (two threads beside another busy process make a step ~40x
-    slower on a 2-core machine) and no progress bars (the parent logs one line per finished job)."""
-    os.environ["TQDM_DISABLE"] = "1"
+    slower on a 2-core machine), no progress bars and no deprecation chatter from the libraries (the
+    parent logs one line per finished job)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", category=FutureWarning)
     import datasets
     import torch
     import transformers
