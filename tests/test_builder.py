@@ -12,6 +12,7 @@ from timewarp_hf.config import TimewarpConfigError
 from timewarp_hf.testing import CORRUPT_KINDS, make_corrupt_video, make_sample_videos
 from timewarp_hf.timewarp import SUMMARY_FILE, NoPairsError, TimewarpBuilder
 
+from .pairs import build_summary, pair_texts
 from .servers import transformers_serve
 
 FAST = {"max_new_tokens": 6, "generation_batch_size": 8}
@@ -22,25 +23,9 @@ def _load(base, tmp_path, **kwargs):
     return load_dataset("timewarp", base=str(base), split="train", **options)
 
 
-def _summary(ds):
-    return json.loads(ds.info.description)
-
-
-def _texts(ds):
-    return [
-        (
-            r["video_id"],
-            r["warp"],
-            r["chosen"][0]["content"][0]["text"],
-            r["rejected"][0]["content"][0]["text"],
-        )
-        for r in ds
-    ]
-
-
 def test_warped_build_rows_follow_the_schema(tmp_path, sample_videos, tiny_vlm, isolated_datasets_cache):
     ds = _load(sample_videos, tmp_path, captioner=tiny_vlm, max_similarity=1.0)
-    summary = _summary(ds)
+    summary = build_summary(ds)
     assert summary["videos_seen"] == 3 and summary["skipped"] == {}
     assert len(ds) == summary["num_pairs"] > 0
     assert sum(summary["pairs"].values()) + sum(summary["filtered"].values()) == 3 * 4  # 4 warps per video
@@ -153,7 +138,7 @@ def test_corrupt_videos_are_skipped_and_counted(tmp_path, tiny_vlm, isolated_dat
     for kind in CORRUPT_KINDS:
         make_corrupt_video(base / f"bad_{kind}.mp4", kind)
     ds = _load(base, tmp_path, captioner=tiny_vlm, warps=["reverse"], max_similarity=1.0)
-    summary = _summary(ds)
+    summary = build_summary(ds)
     assert summary["videos_seen"] == 2 + len(CORRUPT_KINDS)
     assert sum(summary["skipped"].values()) == len(CORRUPT_KINDS)
     assert summary["skipped"]["too_short"] == 1 and summary["skipped"]["empty"] == 1
@@ -170,7 +155,7 @@ def test_same_cache_from_two_working_directories(
     first = _load(os.path.relpath(sample_videos), tmp_path, captioner=tiny_vlm, warps=["reverse"])
     monkeypatch.chdir(tmp_path / "b")
     second = _load(os.path.relpath(sample_videos), tmp_path, captioner=tiny_vlm, warps=["reverse"])
-    assert first.cache_files == second.cache_files and _texts(first) == _texts(second)
+    assert first.cache_files == second.cache_files and pair_texts(first) == pair_texts(second)
     builder = datasets.load_dataset_builder(
         "timewarp",
         base=str(sample_videos),
@@ -188,7 +173,7 @@ def test_new_videos_invalidate_the_cache(tmp_path, tiny_vlm, isolated_datasets_c
     first = _load(base, tmp_path, captioner=tiny_vlm, warps=["reverse"], max_similarity=1.0)
     shutil.copy(next(base.glob("*.mp4")), base / "another.mp4")
     second = _load(base, tmp_path, captioner=tiny_vlm, warps=["reverse"], max_similarity=1.0)
-    assert _summary(first)["videos_seen"] == 1 and _summary(second)["videos_seen"] == 2
+    assert build_summary(first)["videos_seen"] == 1 and build_summary(second)["videos_seen"] == 2
 
 
 def test_builder_class_and_dataset_object_base(tmp_path, sample_videos, tiny_vlm):
@@ -222,7 +207,7 @@ def test_hub_style_dataset_folder_with_video_column(
         warps=["reverse"],
         max_similarity=1.0,
     )
-    assert _summary(ds)["videos_seen"] == 2 and set(ds["video_id"]) <= {"x", "y"}
+    assert build_summary(ds)["videos_seen"] == 2 and set(ds["video_id"]) <= {"x", "y"}
     with pytest.raises(ValueError, match="no video column 'movie'"):
         _load(tmp_path / "disk", tmp_path, captioner=tiny_vlm, video_column="movie", warps=["reverse"])
 
@@ -239,8 +224,8 @@ def test_num_proc_shards_the_build(tmp_path, sample_videos, tiny_vlm, isolated_d
         num_proc=2,
         cache_dir=str(tmp_path / "other_cache"),
     )
-    assert sorted(_texts(one)) == sorted(_texts(two))
-    assert _summary(two)["videos_seen"] == 3
+    assert sorted(pair_texts(one)) == sorted(pair_texts(two))
+    assert build_summary(two)["videos_seen"] == 3
 
 
 def test_videofolder_metadata_outside_the_base_is_rejected(tmp_path, tiny_vlm, isolated_datasets_cache):

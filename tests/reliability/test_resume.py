@@ -1,7 +1,6 @@
 """kill -9 in the middle of a build, then re-run: it resumes from the response cache, pays for no finished
 generation twice, and gives exactly the rows of an uninterrupted build."""
 
-import json
 import os
 import signal
 import sqlite3
@@ -14,22 +13,7 @@ from datasets import load_dataset
 import timewarp_hf  # noqa: F401
 from timewarp_hf.testing import make_sample_videos
 
-
-def _summary(ds):
-    return json.loads(ds.info.description)
-
-
-def _texts(ds):
-    return [
-        (
-            r["video_id"],
-            r["warp"],
-            r["chosen"][0]["content"][0]["text"],
-            r["rejected"][0]["content"][0]["text"],
-        )
-        for r in ds
-    ]
-
+from ..pairs import build_summary, pair_texts
 
 _CHILD = """
 import sys, timewarp_hf
@@ -78,8 +62,10 @@ def test_kill_9_mid_build_then_rerun_resumes_from_the_response_cache(tmp_path, t
     resumed = load_dataset(
         "timewarp", base=str(base), response_cache=str(cache_db), cache_dir=str(tmp_path / "c1"), **options
     )
-    assert _summary(resumed)["cache_hits"] >= done
-    assert _summary(resumed)["cache_hits"] + _summary(resumed)["cache_misses"] == 24  # 8 videos x 3 calls
+    assert build_summary(resumed)["cache_hits"] >= done
+    assert (
+        build_summary(resumed)["cache_hits"] + build_summary(resumed)["cache_misses"] == 24
+    )  # 8 videos x 3 calls
     fresh = load_dataset(
         "timewarp",
         base=str(base),
@@ -87,4 +73,4 @@ def test_kill_9_mid_build_then_rerun_resumes_from_the_response_cache(tmp_path, t
         cache_dir=str(tmp_path / "c2"),
         **options,
     )
-    assert _texts(resumed) == _texts(fresh)
+    assert pair_texts(resumed) == pair_texts(fresh)
