@@ -21,7 +21,6 @@ from timewarp_hf.cli import main as cli_main
 from timewarp_hf.hub import (
     HubAuthError,
     HubLeakError,
-    configure_push,
     eval_results_from_dict,
     export_dataset,
     render_dataset_card,
@@ -526,15 +525,12 @@ def test_push_needs_a_token_and_refuses_leaks(tmp_path, recording_hub, monkeypat
     assert recording_hub.requests == []  # refused before any request
 
 
-def test_push_parser_has_no_token_option():
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    configure_push(parser)
+def test_push_parser_has_no_token_option(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        parser.parse_args(["dataset", "pairs", "me/x", "--token", TOKEN])
-    args = parser.parse_args(["space", "me/x", "--dry-run", "out"])
-    assert args.target == "space" and args.dry_run == "out"
+        cli_main(["push", "dataset", "pairs", "me/x", "--token", TOKEN])
+    assert "unrecognized arguments: --token" in capsys.readouterr().err
+    assert cli_main(["push", "space", "me/x", "--dry-run", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "app.py").is_file()
 
 
 def test_update_model_card_drops_a_local_base_model(tmp_path):

@@ -204,10 +204,44 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_push(p: argparse.ArgumentParser) -> None:
-    from .hub import configure_push
+def _configure_push(parser: argparse.ArgumentParser) -> None:
+    targets = parser.add_subparsers(dest="target", required=True)
 
-    configure_push(p)
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--private", action="store_true", default=None, help="create the repo private")
+        p.add_argument("--commit-message", default=None)
+        p.add_argument(
+            "--dry-run",
+            metavar="DIR",
+            default=None,
+            help="write the exact folder that would be uploaded to DIR, and upload nothing",
+        )
+
+    p = targets.add_parser(
+        "dataset", help="TimeWarp pairs (a `timewarp build --output` folder) with their card"
+    )
+    p.add_argument("pairs", help="folder written by `timewarp build --output`")
+    p.add_argument("repo_id", help="Hub dataset repo, e.g. me/timewarp-pairs")
+    p.add_argument("--license", default=None, help="license id (default: the base data's, else 'unknown')")
+    common(p)
+    p = targets.add_parser("model", help="a trained model folder, its card completed with evaluation results")
+    p.add_argument("model_dir", help="the trainer's output_dir (or any save_pretrained folder)")
+    p.add_argument("repo_id", help="Hub model repo, e.g. me/qwen2.5-vl-3b-timewarp")
+    p.add_argument("--base-model", default=None, help="Hub id of the base model (default: as recorded)")
+    p.add_argument("--dataset", default=None, help="Hub id of the TimeWarp pairs it was trained on")
+    p.add_argument(
+        "--eval-results", default=None, metavar="JSON", help='file with {"benchmark": {"metric": value}}'
+    )
+    p.add_argument("--license", default=None)
+    common(p)
+    p = targets.add_parser("space", help="the Gradio demo Space")
+    p.add_argument("repo_id", help="Hub Space repo, e.g. me/timewarp-demo")
+    p.add_argument(
+        "--base-model", default=None, help="Hub id of the base Video-LLM (default: tiny stand-ins)"
+    )
+    p.add_argument("--timewarp-model", default=None, help="Hub id of the TimeWarp-trained model")
+    p.add_argument("--dataset", default=None, help="Hub id of the TimeWarp pairs, linked from the Space")
+    common(p)
 
 
 @_subcommand(
@@ -216,9 +250,26 @@ def _configure_push(p: argparse.ArgumentParser) -> None:
     _configure_push,
 )
 def _push(args: argparse.Namespace) -> int:
-    from .hub import run_push
+    """Stage the target into ``--dry-run DIR`` and stop, or into a temporary folder and upload it."""
+    from .hub import dry_run, push_target
 
-    return run_push(args)
+    options = {
+        k: v
+        for k, v in vars(args).items()
+        if k in ("pairs", "model_dir", "base_model", "timewarp_model", "dataset", "license")
+    }
+    if getattr(args, "eval_results", None):
+        with open(args.eval_results) as handle:
+            options["eval_results"] = json.load(handle)
+    if args.dry_run:
+        report = dry_run(args.target, args.repo_id, args.dry_run, options, commit_message=args.commit_message)
+        print(json.dumps(report, indent=2))
+        return 1 if report["leaks"] else 0
+    commit = push_target(
+        args.target, args.repo_id, options, private=args.private, commit_message=args.commit_message
+    )
+    print(json.dumps({"repo_id": args.repo_id, "repo_type": args.target, "commit": commit.commit_url}))
+    return 0
 
 
 def _configure_demo(p: argparse.ArgumentParser) -> None:
