@@ -44,6 +44,26 @@ def _samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_quickstart(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "output", nargs="?", default="outputs", help="folder for everything it makes (default: outputs)"
+    )
+    p.add_argument("--videos", type=int, default=4, help="sample videos to build pairs from (default: 4)")
+    p.add_argument("--train-steps", type=int, default=6, help="DPO steps (default: 6)")
+
+
+@_subcommand(
+    "quickstart",
+    "the main job offline on sample videos and a tiny model: warps, pairs, DPO, evaluation, Hub folders",
+    _configure_quickstart,
+)
+def _quickstart(args: argparse.Namespace) -> int:
+    from .quickstart import run_quickstart
+
+    run_quickstart(args.output, videos=args.videos, train_steps=args.train_steps)
+    return 0
+
+
 def _configure_temporal_benchmark(p: argparse.ArgumentParser) -> None:
     p.add_argument("output", help="folder to write the clips and metadata.jsonl into")
     p.add_argument("--split", default="test", choices=["train", "test"])
@@ -187,10 +207,6 @@ def _build(args: argparse.Namespace) -> int:
         json.dump(summary, handle, indent=2)
     if args.llava_hound:
         write_llava_hound(pairs, args.llava_hound)
-    if args.push_to_hub:
-        from .hub import push_dataset
-
-        push_dataset(pairs, args.push_to_hub)  # with its card, example picture and summary
     print(
         json.dumps(
             {
@@ -201,6 +217,19 @@ def _build(args: argparse.Namespace) -> int:
             }
         )
     )
+    if args.push_to_hub:
+        from .hub import push_dataset
+
+        try:
+            push_dataset(args.output, args.push_to_hub)  # with its card, example picture and summary
+        except Exception as exc:  # the pairs are saved: say so, and how to push them again
+            print(
+                f"timewarp build: the pairs are saved in {args.output}, but the push failed "
+                f"({type(exc).__name__}: {exc}); retry with `timewarp push dataset {args.output} "
+                f"{args.push_to_hub}`",
+                file=sys.stderr,
+            )
+            return 1
     return 0
 
 
@@ -338,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad options or inputs (their messages name the field and the fix)."""
+    from .extras import MissingExtraError
     from .generation import GenerationError
     from .hub import HubAuthError, HubLeakError
     from .timewarp import NoPairsError
@@ -350,6 +380,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         HubAuthError,
         HubLeakError,
         NoPairsError,
+        MissingExtraError,
     )
 
 

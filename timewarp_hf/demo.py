@@ -281,9 +281,10 @@ def build_demo(
     Not launched here: ``demo.launch(**launch_options())`` in the Space, :func:`run_demo` locally, and
     tests launch it on a free port.
     """
-    import gradio as gr
-
+    from .extras import import_extra
     from .hub.privacy import scrub_local_paths
+
+    gr = import_extra("gradio", "demo")
 
     if (base_model is None) != (timewarp_model is None):
         raise ValueError("give both base_model and timewarp_model, or neither (tiny stand-ins)")

@@ -183,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     # The weights (adapter or full model) and the processor first: nothing after this can lose them.
-    trainer.save_model(training_args.output_dir)
+    # (`_internal_call`: only save; `Trainer.save_model` would otherwise push too, before the card exists.)
+    trainer.save_model(training_args.output_dir, _internal_call=True)
     trainer.accelerator.print(f"model saved to {training_args.output_dir}")
     if trainer.skipped_video_ids:
         trainer.accelerator.print(
@@ -219,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 type(exc).__name__,
                 exc,
                 training_args.output_dir,
-                trainer.hub_model_id or "<repo_id>",
+                training_args.hub_model_id or trainer.hub_model_id or "<repo_id>",
             )
     trainer.end()
     return status

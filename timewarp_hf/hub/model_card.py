@@ -39,6 +39,7 @@ def _benchmark_dataset(benchmark: str) -> str:
     for adapter in ADAPTERS.values():
         if adapter.hub_id and key in (adapter.name.replace("-", ""), adapter.name.split("_")[0]):
             return adapter.hub_id
+    return {"tomato": "lmms-eval/TOMATO"}.get(key, benchmark)
 
 
 def eval_results_from_dict(

@@ -106,6 +106,9 @@ def stage_model(
         card = update_model_card(
             trainer_card, base_model=base, eval_results=eval_results, dataset=dataset, license=license
         )
+        # The trainer's quick start loads the model from its output folder; on the Hub it loads the repo.
+        for local in {str(model_dir), str(source.resolve())}:
+            card.text = card.text.replace(f'"{local}"', f'"{repo_id}"')
         readme.unlink()  # a hard link to the trainer's card: write a new file, leave the original alone
     else:
         state = read_json(source / "trainer_state.json")
