@@ -112,3 +112,29 @@ def test_a_push_failure_after_a_build_keeps_the_pairs(
     assert f"the pairs are saved in {out}" in err and f"timewarp push dataset {out} me/pairs" in err
     summary = json.loads((out / "timewarp_summary.json").read_text())
     assert len(load_from_disk(str(out))) == summary["num_pairs"] > 0
+
+
+def test_a_push_stages_the_whole_repo_before_its_first_request(explicit_pairs, tmp_path, monkeypatch):
+    """The first request already sees every file a dry run lists; a failing request uploads nothing."""
+    from huggingface_hub import HfApi
+
+    from timewarp_hf.hub import dry_run, push_dataset
+
+    report = dry_run("dataset", "me/pairs", tmp_path / "dry", {"pairs": str(explicit_pairs)})
+    seen = {}
+
+    class FailingHub(HfApi):
+        def create_repo(self, repo_id, **kwargs):
+            raise ConnectionError("the Hub is unreachable (injected)")
+
+        def upload_folder(self, **kwargs):
+            raise AssertionError("uploaded after a failed request")
+
+    def scan(folder, **kwargs):
+        seen["files"] = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        return []
+
+    monkeypatch.setattr("timewarp_hf.hub.push.find_leaks", scan)  # runs right before the first request
+    with pytest.raises(ConnectionError, match="injected"):
+        push_dataset(str(explicit_pairs), "me/pairs", api=FailingHub(token="hf_" + "x" * 34))
+    assert seen["files"] == report["files"] and "README.md" in seen["files"]
