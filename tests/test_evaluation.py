@@ -331,6 +331,7 @@ BUILDERS = {
     "tempcompass_caption_matching": _tempcompass,
     "mvbench": _mvbench,
     "videomme": _videomme,
+    "videomme_number_option": _videomme,
     "tvbench": _tvbench,
     "vinoground": _vinoground,
     "perceptiontest": _perceptiontest,
@@ -374,6 +375,14 @@ EXPECTED = {
         "subtitles. Respond with only the letter (A, B, C, or D) of the correct option.\n"
         "When does the square reach the right edge?\nA. At the start.\nB. In the middle.\nC. At the end.\n"
         "D. Never.\n\nAnswer with the option's letter from the given choices directly.",
+        2,
+    ),
+    "videomme_number_option": (
+        "C",
+        ["At the start.", "In the middle.", "At the end.", "Never."],
+        "Temporal Perception",
+        "When does the square reach the right edge?\n1. At the start.\n2. In the middle.\n3. At the end.\n"
+        "4. Never.\nAnswer with the option's number from the given choices directly.",
         2,
     ),
     "tvbench": (
@@ -519,7 +528,9 @@ def test_right_answers_score_full_marks_under_each_rule(name, mode, benchmarks, 
     """The gold answer, worded as the rule reads it, scores 100%; a wrong one 0%: prompts, golds and rules
     are wired together (an oracle stands in for the model)."""
     from timewarp_hf.evaluation import runner
+    from timewarp_hf.metrics.extraction import BENCHMARKS as RULES
 
+    numbered = ADAPTERS[name].rule in RULES and RULES[ADAPTERS[name].rule].numbered  # shown as 1, 2, 3...
     for shift, expected in ((0, 1.0), (1, 0.0)):
 
         def oracle(model, processor, args, adapter, shift=shift):
@@ -530,7 +541,8 @@ def test_right_answers_score_full_marks_under_each_rule(name, mode, benchmarks, 
                         text = ("yes", "no")[("yes", "no").index(e.answer) ^ shift]
                         text = text if mode == "reference" else f"{text.capitalize()}, it does."
                     else:
-                        letter = "ABCDEFGH"[("ABCDEFGH".index(e.answer) + shift) % max(len(e.options), 2)]
+                        index = ("ABCDEFGH".index(e.answer) + shift) % max(len(e.options), 2)
+                        letter = str(index + 1) if numbered else "ABCDEFGH"[index]
                         text = letter if mode == "reference" else f"The answer is ({letter})."
                     records.append(runner._record(e, "generate", e.prompt, prediction=text))
                 return records

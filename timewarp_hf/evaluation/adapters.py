@@ -444,6 +444,24 @@ class VideoMME(BenchmarkAdapter):
         return [f"data/{row['videoID']}.{ext}" for ext in ("mp4", "MP4", "mkv")]
 
 
+class VideoMMENumberOption(VideoMME):
+    """lmms-eval's ``videomme_number_option`` variant: the same rows, options shown as ``1. text`` ...
+    ``4. text`` (``videomme_process_docs_number_option``) and answered with the option's number; the gold
+    stays a letter here (option 1 is A), as the rule returns letters."""
+
+    name = rule = "videomme_number_option"
+    card_prefix = "number_option_"
+
+    def normalize(self, row: Mapping[str, Any], subset: str | None = None) -> EvalExample:
+        example = super().normalize(row, subset)
+        # videomme_doc_to_text_number: question, the numbered options, the post prompt.
+        numbered = "\n".join(f"{k + 1}. {text}" for k, text in enumerate(example.options))
+        example.prompt = (
+            f"{example.question}\n{numbered}\nAnswer with the option's number from the given choices directly."
+        )
+        return example
+
+
 # --------------------------------------------------------------------------------------------- Vinoground
 
 
@@ -679,6 +697,7 @@ ADAPTERS: dict[str, type[BenchmarkAdapter]] = {
         TempCompassCaptionMatching,
         MVBench,
         VideoMME,
+        VideoMMENumberOption,
         TVBench,
         Vinoground,
         PerceptionTest,

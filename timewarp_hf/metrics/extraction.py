@@ -245,6 +245,39 @@ def extract_yes_no(prediction: str | None, *, strict: bool = False) -> str | Non
 # Reference rules: ports of lmms-eval 0.7.3, lmms_eval/tasks/<task>/utils.py
 # ----------------------------------------------------------------------------------------------------
 
+#: ``lmms-eval``'s default ``--reasoning_tags`` (``lmms_eval/__main__.py``): the blocks its evaluator
+#: removes from every response before the task sees it.
+LMMS_EVAL_REASONING_TAGS: tuple[tuple[str, str], ...] = (
+    ("<think>", "</think>"),
+    ("<analysis>", "</analysis>"),
+)
+
+
+def lmms_eval_response(prediction: str | None) -> str:
+    """The response as lmms-eval 0.7.3's task ``process_results`` receives it.
+
+    lmms-eval's evaluator (``_process_document_results``) first applies
+    ``lmms_eval.api.reasoning.strip_reasoning_tags`` with the CLI's default tag pairs (every complete
+    ``<think>...</think>`` block is cut out; with only a closing tag, the text after the last one is kept;
+    an unclosed opening tag is left as it is; tags are case-sensitive; the result is stripped), then the
+    task wrapper (``ConfigurableTask.process_results``) maps ``None`` to ``""`` and strips again. Every
+    reference rule reads this text, so "<think>maybe A</think>C" and "  C  " read as lmms-eval reads them.
+    """
+    if prediction is None:
+        return ""
+    result = prediction
+    for start_tag, end_tag in LMMS_EVAL_REASONING_TAGS:
+        while start_tag in result and end_tag in result:
+            start = result.find(start_tag)
+            end = result.find(end_tag, start)
+            if start != -1 and end != -1:
+                result = result[:start] + result[end + len(end_tag) :]
+            else:
+                break
+        if end_tag in result and start_tag not in result:
+            result = result.rsplit(end_tag, 1)[-1]
+    return result.strip().strip()
+
 
 def reference_tempcompass_multi_choice(prediction: str, options: Sequence[str]) -> str | None:
     """``tempcompass_process_results_multi_choice``: only ``X``, ``X.``, ``X)`` at the very start
@@ -403,6 +436,21 @@ def reference_videomme(prediction: str, options: Sequence[str]) -> str | None:
         return None
     candidates.sort(key=lambda c: (_VIDEOMME_PRIORITY[c[2]], c[1]), reverse=True)
     return candidates[0][0]
+
+
+def reference_videomme_number_option(prediction: str, options: Sequence[str]) -> str | None:
+    """``videomme/number_option/utils.py::extract_number_answer`` (options shown as 1-4): "N." / "N)"
+    / "N " at the start, else the first standalone digit 1-4 anywhere ("2 people" reads as option 2).
+    The option named is returned as its letter (option 1 is A); lmms-eval compares the digit it read
+    with the gold digit, which is the same comparison."""
+    response = prediction.strip()
+    for pattern in (r"^([1-4])[\.\)\s]", r"\b([1-4])\b"):
+        match = re.search(pattern, response)
+        if match:
+            return LETTERS[int(match.group(1)) - 1]
+    if response and response[0] in "1234":
+        return LETTERS[int(response[0]) - 1]
+    return None
 
 
 def reference_tvbench(prediction: str, options: Sequence[str]) -> str | None:
@@ -651,6 +699,9 @@ class BenchmarkRule:
         reference: The lmms-eval port used by ``mode="reference"`` (``None`` when lmms-eval has none).
         reference_needs_options: The port reads the option texts, so rows must carry them.
         reference_drops_empty: lmms-eval leaves empty outputs out of the denominator (MVBench).
+        reference_digits: lmms-eval rounds the reported accuracy to this many decimals (LongVideoBench).
+        numbered: The benchmark shows its options as 1, 2, 3... (Video-MME's ``number_option``), so
+            corrected mode reads digits as labels too.
         source: Where the reference rule lives in lmms-eval.
     """
 
@@ -660,6 +711,8 @@ class BenchmarkRule:
     reference: Callable[[str, Sequence[str]], str | None] | None
     reference_needs_options: bool = False
     reference_drops_empty: bool = False
+    numbered: bool = False
+    reference_digits: int | None = None
     source: str = ""
 
 
@@ -677,6 +730,8 @@ BENCHMARKS: dict[str, BenchmarkRule] = {
                       source="mvbench/utils.py::mcq_acc, mvbench_aggregate_results"),
         BenchmarkRule("videomme", "choice", 4, reference_videomme,
                       source="_task_utils/mcq_extract.py::extract_mcq_answer"),
+        BenchmarkRule("videomme_number_option", "choice", 4, reference_videomme_number_option, numbered=True,
+                      source="videomme/number_option/utils.py::extract_number_answer"),
         BenchmarkRule("tvbench", "choice", 4, reference_tvbench, reference_needs_options=True,
                       source="tvbench/utils.py::_extract_choice_letter"),
         BenchmarkRule("tomato", "choice", 6, reference_tomato, reference_needs_options=True,
@@ -687,7 +742,7 @@ BENCHMARKS: dict[str, BenchmarkRule] = {
                       source="nextqa/utils.py::parse_multi_choice_response"),
         BenchmarkRule("egoschema", "choice", 5, reference_egoschema, reference_needs_options=True,
                       source="egoschema/utils.py::parse_multi_choice_response"),
-        BenchmarkRule("longvideobench", "choice", 5, reference_longvideobench,
+        BenchmarkRule("longvideobench", "choice", 5, reference_longvideobench, reference_digits=5,
                       source="longvideobench/utils.py::parse_multi_choice_response"),
         BenchmarkRule("motionbench", "choice", 6, reference_motionbench,
                       source="motionbench/utils.py::_extract_choice_letter"),
@@ -736,14 +791,14 @@ def answer_reader(
         def read_reference(prediction: str | None, options: Sequence[str]) -> str | None:
             if rule.reference_needs_options and not options:
                 raise ValueError(f"mode='reference' for {benchmark!r} reads the option texts; pass options")
-            return rule.reference(prediction or "", options)
+            return rule.reference(lmms_eval_response(prediction), options)
 
         return read_reference
     if rule.answer_type == "yes_no":
         return lambda prediction, options: extract_yes_no(prediction, strict=strict)
 
     def read(prediction: str | None, options: Sequence[str]) -> str | None:
-        shown_numbered = numbered
+        shown_numbered = numbered or rule.numbered
         if benchmark == "tempcompass_caption_matching" and options:
             lines = caption_matching_lines(options)
             options = [line.split(": ", 1)[1] for line in lines]
