@@ -72,6 +72,56 @@ def test_extract_choice(output, expected):
     assert choice(output) == expected
 
 
+def test_corrected_reads_the_answer_after_reasoning():
+    # a whole block, then the answer
+    assert choice("<think>It could be A, but it is C.</think>The answer is C.") == "C"
+    assert choice("<thinking>(A)?</thinking>\n\n**B**") == "B"
+    assert choice("<THINK>A</THINK> D") == "D"  # any case
+    assert choice("<analysis>A</analysis><think>D</think>B") == "B"
+    # only the closing tag (the template opened the block in the prompt)
+    assert choice("Let me see: A is wrong... </think>C") == "C"
+    # an unclosed block with no answer before it: unparsed, not the option its reasoning named last
+    assert choice("<think>It could be A, or maybe C") is None
+    assert choice("<think>The man is running") is None
+    assert extract_yes_no("<think>is it yes? maybe") is None
+    # an answer given before the block opened still counts
+    assert choice("B <think>because the man runs") == "B"
+    assert extract_yes_no("<think>no, wait</think>Yes") == "yes"
+
+
+@pytest.mark.parametrize(
+    "output, expected",
+    [
+        ("答案是C", "C"),
+        ("答案是：B。", "B"),
+        ("正确答案为 (D)", "D"),
+        ("我选A", "A"),
+        ("选项B", "B"),
+        ("答案应该是C选项", "C"),
+        ("C。", "C"),
+        ("视频中的人在跑步，所以答案是B。", "B"),
+    ],
+)
+def test_corrected_reads_chinese_answer_phrases(output, expected):
+    assert choice(output) == expected
+
+
+@pytest.mark.parametrize(
+    "output, options, expected",
+    [
+        ("A MAN OPENS THE DOOR", ["the car drives away", "a man opens the door"], "B"),
+        ("a man opens the door.", ["the car drives away", "a man opens the door"], "B"),
+        ("RUNNING", OPTIONS, "B"),
+        ("TURNING LEFT.", OPTIONS, "C"),
+        ("Walking Slowly", OPTIONS, "A"),
+        ("A MAN RUNS AWAY", ["sits", "stands"], None),  # the article in capitals is no option
+        ("(B) RUNNING", OPTIONS, "B"),
+    ],
+)
+def test_corrected_reads_option_texts_in_any_case(output, options, expected):
+    assert choice(output, options) == expected
+
+
 @pytest.mark.parametrize(
     "output, expected", [("Option 2", "B"), ("2", "B"), ("(3)", "C"), ("The answer is 4.", "D"), ("B", "B")]
 )
@@ -107,6 +157,52 @@ def test_option_texts():
     assert extract_choice("(E)", num_choices=5) == "E"
     with pytest.raises(ValueError, match="num_choices"):
         extract_choice("A")
+
+
+@pytest.mark.parametrize(
+    "output, expected",
+    [
+        ("Nope", "no"),
+        ("Nope, it stays still.", "no"),
+        ("Nah.", "no"),
+        ("Not really", "no"),
+        ("Not at all.", "no"),
+        ("I don't think so.", "no"),
+        ("Well, I don't think so.", "no"),
+        ("Absolutely not", "no"),
+        ("N", "no"),
+        ("Yeah", "yes"),
+        ("Yep, it moves left.", "yes"),
+        ("Yup", "yes"),
+        ("Y", "yes"),
+        ("Sure, it does.", "yes"),
+        ("Absolutely.", "yes"),
+        ("Of course", "yes"),
+        ("I'm not sure.", None),  # a hedge is no answer
+        ("Not sure", None),
+        ("Maybe", None),
+    ],
+)
+def test_yes_no_reads_informal_answers(output, expected):
+    assert extract_yes_no(output) == expected
+
+
+@pytest.mark.parametrize(
+    "output, expected",
+    [
+        ("是", "yes"),
+        ("是的，他在向左转。", "yes"),
+        ("对", "yes"),
+        ("不是", "no"),
+        ("不是的", "no"),
+        ("否", "no"),
+        ("没有", "no"),
+        ("答案是：不是", "no"),
+        ("答案是是", "yes"),
+    ],
+)
+def test_yes_no_reads_chinese_answers(output, expected):
+    assert extract_yes_no(output) == expected
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ A Video-LLM answers a multiple-choice question in free text ("B", "(B) walking",
 names. Two families of readers live here:
 
 * **corrected** (:func:`extract_choice`, :func:`extract_yes_no`): one extractor for every benchmark. It
-  reads bare letters, ``(B)``, ``B.``, ``B) text``, "The answer is B", "Option 2" for numbered options,
-  lowercase letters where they cannot be words, and option text without a letter. It never reads the
+  reads the final answer after a reasoning block (:func:`final_answer`), bare letters, ``(B)``, ``B.``,
+  ``B) text``, "The answer is B", Chinese answer phrases ("答案是C"), "Option 2" for numbered options,
+  lowercase letters where they cannot be words, and option text without a letter, in any case; yes/no
+  also informal ("Nope", "Yeah", "Not really", "Y") and Chinese ("是", "不是"). It never reads the
   article "A" ("A man opens the door") or a capital letter inside a word as an option, never guesses
   when nothing names an option, and with ``strict=True`` refuses outputs that name several options.
 * **reference** (``reference_<benchmark>``): line-by-line ports of the scoring rules of lmms-eval 0.7.3
@@ -59,7 +61,11 @@ _PHRASES = (
     r"answer|option|choice|caption|sentence"
     r"|i\s+(?:would\s+)?(?:choose|select|pick|go\s+with)"
 )
-_STRIP_WHOLE = " \t\n\"'.,;:!?()[]{}<>"
+# Chinese answer phrases ("答案是C", "正确答案为：B", "我选A", "选项D"): CJK characters are word characters,
+# so "答案是C" has no word boundary before the letter; these are matched without one.
+_CJK_PHRASES = r"(?:正确)?答案|选项|选择|我选|应选|选"
+_CJK_COPULA = r"(?:应该是|应该选|应当是|应是|应为|就是|是|为|為)?"
+_STRIP_WHOLE = " \t\n\"'.,;:!?()[]{}<>。，、；：！？（）【】「」“”‘’"
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class _LabelPatterns:
 
     labels: dict[str, int]  # label text (upper case) -> option index
     phrase: re.Pattern[str]
+    cjk_phrase: re.Pattern[str]
     leading: re.Pattern[str]
     bracketed: re.Pattern[str]
     punctuated: re.Pattern[str]
@@ -91,6 +98,9 @@ def _label_patterns(num_choices: int, numbered: bool) -> _LabelPatterns:
             rf"(?:option\s+|choice\s+)?[(\[]?(?P<label>{any_case}){edge_r}",
             re.IGNORECASE,
         ),
+        cjk_phrase=re.compile(
+            rf"(?:{_CJK_PHRASES})\s*{_CJK_COPULA}\s*[:：]?\s*[(（\[【]?(?P<label>{any_case})(?![A-Za-z0-9])"
+        ),
         # "(b)", "b)", "B.", "2:", "B -", or a capital letter on its own ("B because..."); a digit on
         # its own opens counts ("2 people...") too often to be a label.
         leading=re.compile(
@@ -113,20 +123,45 @@ def _normalize_text(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
+# Reasoning blocks of reasoning models, any case: <think>, <thinking>, <analysis>, <reasoning>.
+_REASONING_OPEN = re.compile(r"<(?:think|thinking|analysis|reasoning)>", re.IGNORECASE)
+_REASONING_CLOSE = re.compile(r"</(?:think|thinking|analysis|reasoning)>", re.IGNORECASE)
+
+
+def final_answer(prediction: str | None) -> str:
+    """The part of an output that is its answer, not its reasoning.
+
+    After a reasoning block the answer is what follows the last closing tag (a whole
+    ``<think>...</think>`` block, or only the closing tag when the chat template opened the block in the
+    prompt). A block that is opened and never closed is reasoning to the end: what comes before it is the
+    answer, so an output cut off inside its reasoning has no answer (it reads as unparsed rather than as
+    whichever option the reasoning mentioned last).
+    """
+    text = prediction or ""
+    closes = list(_REASONING_CLOSE.finditer(text))
+    if closes:
+        text = text[closes[-1].end() :]
+    unclosed = _REASONING_OPEN.search(text)
+    return text[: unclosed.start()] if unclosed else text
+
+
 def _clean(prediction: str | None) -> str:
     """Keep the final answer of a reasoning model, drop Markdown emphasis, collapse whitespace."""
-    text = prediction or ""
-    if "</think>" in text:
-        text = text.rsplit("</think>", 1)[1]
-    return " ".join(text.translate(_MARKDOWN).split())
+    return " ".join(final_answer(prediction).translate(_MARKDOWN).split())
+
+
+_SHOUTED_WORD = re.compile(r"\s+([A-Z][A-Z'’]+)\b")
 
 
 def _is_word(text: str, end: int, label: str) -> bool:
-    """True when the letter ending at ``end`` reads as a word: "A man", "I think", "is a dog"."""
+    """True when the letter ending at ``end`` reads as a word: "A man", "I think", "is a dog", and in
+    an output written in capitals, "A MAN"."""
     if not (label == "A" or label == "I" or label.islower()):
         return False
     following = _FOLLOWING_WORD.match(text, end)
-    return following is not None and following.group(1) not in _LABEL_FOLLOWERS
+    if following is None and label in ("A", "I"):
+        following = _SHOUTED_WORD.match(text, end)
+    return following is not None and following.group(1).lower() not in _LABEL_FOLLOWERS
 
 
 def _lettered_spans(text: str, options: Sequence[str]) -> list[tuple[int, int]]:
@@ -151,7 +186,7 @@ def _option_text_matches(text: str, options: Sequence[str]) -> list[int]:
 
 def _tiers(patterns: _LabelPatterns, text: str) -> Iterator[Iterable[re.Match[str]]]:
     """Label matches in ``text``, one iterable per tier, strongest tier first."""
-    yield patterns.phrase.finditer(text)
+    yield [*patterns.phrase.finditer(text), *patterns.cjk_phrase.finditer(text)]
     leading = patterns.leading.match(text)
     yield [leading] if leading else []
     yield [*patterns.bracketed.finditer(text), *patterns.punctuated.finditer(text)]
@@ -196,6 +231,11 @@ def extract_choice(
     whole = text.strip(_STRIP_WHOLE).upper()
     if whole in patterns.labels:
         return LETTERS[patterns.labels[whole]]
+    if options:  # the output is one option's text, in any case ("A MAN OPENS THE DOOR")
+        normalized = _normalize_text(text)
+        exact = [i for i, option in enumerate(options) if normalized and _normalize_text(option) == normalized]
+        if len(exact) == 1:
+            return LETTERS[exact[0]]
 
     lettered: list[tuple[int, int]] | None = None  # found on first need: most outputs never need it
     named: set[int] = set()
@@ -220,22 +260,45 @@ def extract_choice(
     return LETTERS[matched[0]] if len(matched) == 1 else None
 
 
-_YES_NO = re.compile(r"\b(yes|no)\b")
+# Ways of saying no that contain a word of yes, tried first ("absolutely not", "not really").
+_NO_PHRASES = (
+    r"not\s+really|not\s+at\s+all|i\s+(?:don'?t|do\s+not)\s+think\s+so|(?:definitely|certainly|absolutely"
+    r"|of\s+course|surely)\s+not|no\s+way"
+)
+_NO_WORDS = r"no|nope|nah|negative"
+_YES_WORDS = r"yes|yeah|yep|yup|yea|affirmative"
+# Answers that open an output only ("Sure, ..."): anywhere else they are not answers ("I'm not sure").
+_YES_OPENERS = r"absolutely|certainly|definitely|of\s+course|sure|indeed"
+_LEADING_YES_NO = re.compile(
+    rf"^\W*(?:(?P<no>{_NO_PHRASES}|{_NO_WORDS})|(?P<yes>{_YES_WORDS}|{_YES_OPENERS}))\b"
+)
+_YES_NO = re.compile(rf"\b(?:(?P<no>{_NO_PHRASES}|{_NO_WORDS})|(?P<yes>{_YES_WORDS}))\b")
+# Chinese: 是/是的/对/有/正确 (yes), 不是/不对/否/不/没有/错 (no), opening the answer or after 答案是.
+_CJK_YES_NO = re.compile(
+    r"^(?:(?:正确)?答案\s*(?:是|为|為)?\s*[:：]?\s*)?(?:(?P<no>不是|不对|不對|不|否|没有|沒有|错|錯)|(?P<yes>是|对|對|有|正确|正確))"
+)
+_SINGLE_LETTER = {"y": "yes", "n": "no"}
 
 
 def extract_yes_no(prediction: str | None, *, strict: bool = False) -> str | None:
     """Read ``"yes"`` or ``"no"`` from a free-text answer, or ``None``.
 
-    The first word decides when it is yes or no ("No, the man..."); otherwise the only one of the two
-    words that appears ("The answer is yes."). Words that merely start with "no" ("not", "none",
-    "nothing") are not answers. When both appear after a first word that is neither, ``strict``
-    returns ``None`` and the default keeps the first one.
+    The opening decides when it is an answer: "No, the man...", informal ones ("Nope", "Yeah", "Yep",
+    "Nah", "Not really", "I don't think so", "Absolutely not", "Sure"), a lone "Y" or "N", or Chinese
+    ("是", "是的", "不是", "否", "没有", "答案是：不是"). Otherwise the only answer word that appears
+    ("The answer is yes.", "I don't think so."). Words that merely start with "no" ("not", "none",
+    "nothing") and hedges ("not sure") are not answers. When both appear after an opening that is
+    neither, ``strict`` returns ``None`` and the default keeps the first one.
     """
     text = _clean(prediction).lower()
-    leading = re.match(r"^\W*(yes|no)\b", text)
-    if leading:
-        return leading.group(1)
-    found = _YES_NO.findall(text)
+    whole = text.strip(_STRIP_WHOLE)
+    if whole in _SINGLE_LETTER:
+        return _SINGLE_LETTER[whole]
+    for pattern in (_LEADING_YES_NO, _CJK_YES_NO):
+        leading = pattern.match(whole)
+        if leading:
+            return leading.lastgroup
+    found = [match.lastgroup for match in _YES_NO.finditer(text)]
     if not found or (strict and len(set(found)) > 1):
         return None
     return found[0]
