@@ -25,7 +25,7 @@ import string
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -67,6 +67,9 @@ class EvalExample:
         prompt: The text the model is shown with the video, in the benchmark's own format.
         group: Questions scored together: a Vinoground pair, a forward/reversed clip pair.
         question_type: Vinoground's ``text`` or ``video`` question.
+        start, end: The part of the video the question is about, in seconds (TVBench's action_sequence
+            and action_localization ask about a ``[start, end]`` window of a longer video, and the
+            benchmark's own evaluation samples its frames there); ``None`` for the whole video.
     """
 
     id: str
@@ -79,6 +82,26 @@ class EvalExample:
     prompt: str
     group: str = ""
     question_type: str = ""
+    start: float | None = None
+    end: float | None = None
+
+
+def _window(row: Mapping[str, Any], row_id: str) -> tuple[float | None, float | None]:
+    """``(start, end)`` seconds from a row's ``start``/``end`` columns (either may be missing or null)."""
+    bounds = []
+    for key in ("start", "end"):
+        value = row.get(key)
+        if value is None or value == "":
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(float(value))
+        except (TypeError, ValueError):
+            raise InvalidRow(f"{row_id}: {key} {value!r} is not a time in seconds") from None
+    start, end = bounds
+    if start is not None and end is not None and end <= start:
+        raise InvalidRow(f"{row_id}: its window [{start}, {end}] is empty")
+    return start, end
 
 
 def _digest(*parts: Any) -> str:
@@ -128,6 +151,23 @@ class BenchmarkAdapter(ABC):
 
     def __init__(self, video_root: Path | None = None):
         self.video_root = video_root
+
+    def video_folder(self, subset: str | None) -> str | None:
+        """The folder (relative to the video root) that holds ``subset``'s videos, if the benchmark keeps
+        subtasks apart: a file looked up by its name is only taken from there, since two subtasks may
+        hold different files of the same name. ``None``: anywhere under the root."""
+        return None
+
+    def missing_video_hint(self, subset: str | None) -> str:
+        """What to do when ``subset``'s videos are not where they should be (shown with the error)."""
+        revision = self.hub_kwargs.get("revision")
+        return (
+            f"download the videos with `hf download {self.hub_id} --repo-type dataset"
+            + (f" --revision {revision}" if revision else "")
+            + " --local-dir DIR`, unzip them there and pass --video-dir DIR"
+            if self.hub_id
+            else ""
+        )
 
     @abstractmethod
     def normalize(self, row: Mapping[str, Any], subset: str | None = None) -> EvalExample:
@@ -329,6 +369,22 @@ class MVBench(BenchmarkAdapter):
         folder = MVBENCH_VIDEO_FOLDERS.get(subset or "", "")
         return [f"{folder}/{row['video']}", f"data0613/{folder}/{row['video']}"]
 
+    def video_folder(self, subset: str | None) -> str | None:
+        return MVBENCH_VIDEO_FOLDERS.get(subset or "")
+
+    def missing_video_hint(self, subset: str | None) -> str:
+        hint = (
+            "MVBench's videos are on the Hub repo's `video` branch, not `main`: `hf download OpenGVLab/MVBench "
+            "--repo-type dataset --revision video --local-dir DIR`, unzip the archives under DIR/video and "
+            "pass --video-dir DIR/video"
+        )
+        if subset == "fine_grained_pose":
+            hint += (
+                "; fine_grained_pose's clips are NTU RGB+D videos (nturgbd_convert/), which MVBench does "
+                "not redistribute: request NTU RGB+D from its authors or leave the subtask out with --subset"
+            )
+        return hint
+
 
 TVBENCH_SUBSETS = (
     "action_antonym",
@@ -354,10 +410,23 @@ class TVBench(BenchmarkAdapter):
     subsets = TVBENCH_SUBSETS
     lmms_eval_videos = "tvbench"
     columns = ("video", "question", "candidates", "answer")
+    #: Subtasks whose questions are about a ``[start, end]`` window (seconds) of a longer video: the
+    #: benchmark's own evaluation (``vqa_dataset.py``, ``bound=True``) samples frames inside it.
+    #: lmms-eval 0.7.3 shows the whole video.
+    windowed: ClassVar[frozenset[str]] = frozenset({"action_sequence", "action_localization"})
 
     def normalize(self, row: Mapping[str, Any], subset: str | None = None) -> EvalExample:
         options = [str(c) for c in row["candidates"]]
-        row_id = f"{subset}/{row['video']}/{_digest(row['question'], options)}"
+        start, end = None, None
+        if subset in self.windowed:
+            start, end = _window(row, f"{subset}/{row['video']}")
+        # The window is part of the id: one clip may be asked about in two windows.
+        parts = (
+            (row["question"], options)
+            if start is None and end is None
+            else (row["question"], options, start, end)
+        )
+        row_id = f"{subset}/{row['video']}/{_digest(*parts)}"
         lines = [str(row["question"]).strip(), *_lettered(options), "Answer with the option letter only."]
         return EvalExample(
             id=row_id,
@@ -368,6 +437,8 @@ class TVBench(BenchmarkAdapter):
             answer=self._target(row["answer"], options, row_id),
             category=subset or "",
             prompt="\n".join(lines),
+            start=start,
+            end=end,
         )
 
     @staticmethod
@@ -399,6 +470,20 @@ class TVBench(BenchmarkAdapter):
             f"video/{subset}/{name}",
             f"videos/{subset}/{name}",
         ]
+
+    def video_folder(self, subset: str | None) -> str | None:
+        return subset
+
+    def missing_video_hint(self, subset: str | None) -> str:
+        hint = super().missing_video_hint(subset) + " (TVBench's layout: video/<subtask>/<file>)"
+        if subset == "action_antonym":
+            hint += (
+                "; action_antonym's clips are NTU RGB+D recordings (names like S001C001P003R001A008_rgb), "
+                "which are licensed by their authors and may be absent from the Hub download: request NTU "
+                "RGB+D from them and put the files in video/action_antonym/, or leave the subtask out "
+                "(--subset for each of the others)"
+            )
+        return hint
 
 
 # ---------------------------------------------------------------------------------------------- Video-MME
@@ -456,9 +541,7 @@ class VideoMMENumberOption(VideoMME):
         example = super().normalize(row, subset)
         # videomme_doc_to_text_number: question, the numbered options, the post prompt.
         numbered = "\n".join(f"{k + 1}. {text}" for k, text in enumerate(example.options))
-        example.prompt = (
-            f"{example.question}\n{numbered}\nAnswer with the option's number from the given choices directly."
-        )
+        example.prompt = f"{example.question}\n{numbered}\nAnswer with the option's number from the given choices directly."
         return example
 
 
@@ -479,9 +562,12 @@ class Vinoground(BenchmarkAdapter):
     max_new_tokens = 16
     lmms_eval_videos = "vinoground"
     columns = ("index", "major", "minor")
-    score_files: ClassVar[dict[str, str]] = {
-        "text": "vinoground_videos/vinoground_textscore.json",
-        "video": "vinoground_videos_concated/vinoground_videoscore.json",
+    #: Where each question file lies, in the two layouts: lmms-eval's (inside the unpacked video folders)
+    #: and the Hub repository's own (``vinoground_textscore.json`` at its root, as Vinoground's eval
+    #: scripts read it). Video paths in both are relative to the root.
+    score_files: ClassVar[dict[str, tuple[str, ...]]] = {
+        "text": ("vinoground_videos/vinoground_textscore.json", "vinoground_textscore.json"),
+        "video": ("vinoground_videos_concated/vinoground_videoscore.json", "vinoground_videoscore.json"),
     }
 
     def rows(
@@ -490,18 +576,21 @@ class Vinoground(BenchmarkAdapter):
         if self.video_root is None:
             raise ValueError("Vinoground's questions live in its video folder; pass the video folder")
         questions = {}
-        for kind, relative in self.score_files.items():
-            path = self.video_root / relative
-            if not path.is_file():
+        found: dict[str, str] = {}
+        for kind, candidates in self.score_files.items():
+            path = next((self.video_root / c for c in candidates if (self.video_root / c).is_file()), None)
+            if path is None:
                 raise ValueError(
-                    f"Vinoground needs {relative} from its unpacked videos; not found under {self.video_root}"
+                    f"Vinoground needs its {kind} questions, {' or '.join(candidates)} (lmms-eval's layout or "
+                    f"the Hub repository's); neither is under {self.video_root}"
                 )
+            found[kind] = str(path)
             for entry in json.loads(path.read_text()):
                 questions[(entry["idx"], kind)] = entry
         for subset, row in super().rows(source, subsets, split):
             pair, kind = row["index"].rsplit("_", 1)
             if (pair, kind) not in questions:
-                raise ValueError(f"Vinoground question {row['index']!r} is not in {self.score_files[kind]}")
+                raise ValueError(f"Vinoground question {row['index']!r} is not in {found[kind]}")
             yield subset, {**row, **questions[(pair, kind)]}
 
     def normalize(self, row: Mapping[str, Any], subset: str | None = None) -> EvalExample:
@@ -547,7 +636,8 @@ class PerceptionTest(BenchmarkAdapter):
 
     def normalize(self, row: Mapping[str, Any], subset: str | None = None) -> EvalExample:
         options = [str(o) for o in row["options"]]
-        row_id = str(row["question_id"])
+        # question_id numbers a video's questions, so it repeats across videos: the id needs both.
+        row_id = f"{row['video_name']}/{row['question_id']}"
         post = "\nAnswer with the option's letter from the given choices directly."
         return EvalExample(
             id=row_id,
@@ -662,6 +752,7 @@ class _CommonSchema(BenchmarkAdapter):
                 f"{row_id}: answer {row['answer']!r} is not a letter of its {len(options)} options"
             )
         question = str(row["question"])
+        start, end = _window(row, row_id)
         return EvalExample(
             id=row_id,
             video=row["video"],
@@ -672,6 +763,8 @@ class _CommonSchema(BenchmarkAdapter):
             category=str(row["category"]),
             prompt=question + "".join(f"\n{line}" for line in _lettered(options)) + _ANSWER_INSTRUCTION,
             group=str(row.get("pair_id") or ""),
+            start=start,
+            end=end,
         )
 
 
@@ -779,13 +872,15 @@ def default_video_root(adapter: type[BenchmarkAdapter], source: str) -> Path | N
 
 class _VideoFinder:
     """Finds a benchmark's video under one folder: at the paths the benchmark uses, else by file name
-    anywhere below (an index built once, only when a file is not where expected)."""
+    below (an index built once, only when a file is not where expected). With a subtask ``folder``, a
+    file found by name must lie in a folder of that name (``.../star/Charades_segment/x.mp4``): two
+    subtasks may hold different clips under one file name."""
 
     def __init__(self, root: Path):
         self.root = root
-        self._by_name: dict[str, str] | None = None
+        self._by_name: dict[str, list[str]] | None = None
 
-    def __call__(self, candidates: Sequence[str]) -> str:
+    def find(self, candidates: Sequence[str], folder: str | None = None) -> str | None:
         for candidate in candidates:
             if (self.root / candidate).is_file():
                 return str(self.root / candidate)
@@ -794,11 +889,22 @@ class _VideoFinder:
 
             self._by_name = {}
             for path in find_videos(self.root):
-                self._by_name.setdefault(os.path.basename(path), path)
-        for candidate in candidates:
-            if os.path.basename(candidate) in self._by_name:
-                return self._by_name[os.path.basename(candidate)]
-        return str(self.root / candidates[0])  # missing: counted when decoding fails
+                self._by_name.setdefault(os.path.basename(path), []).append(path)
+        # The subtask's folder, else its top-level folder (an archive unpacked one level flatter:
+        # clevrer/video_10009.mp4 for clevrer/video_validation/video_10009.mp4), never another's.
+        folder = folder.strip("/") if folder else ""
+        insides = [f"/{folder}/", f"/{folder.split('/')[0]}/"] if folder else ["/"]
+        for inside in insides:
+            for candidate in candidates:
+                for path in self._by_name.get(os.path.basename(candidate), []):
+                    relative = "/" + Path(os.path.relpath(path, self.root)).as_posix()
+                    if inside in relative:
+                        return path
+        return None
+
+    def __call__(self, candidates: Sequence[str], folder: str | None = None) -> str:
+        found = self.find(candidates, folder)
+        return found if found is not None else str(self.root / candidates[0])  # missing: counted later
 
 
 @dataclass
@@ -810,6 +916,12 @@ class LoadedBenchmark:
     examples: list[EvalExample]
     invalid_rows: int
     video_root: Path | None
+    #: Rows the source holds (before skipping invalid ones): benchmarks have several Hub revisions of
+    #: different sizes (Video-MME: 2,700, 2,541, 2,544), so a score says how many it was out of.
+    rows: int = 0
+    #: Category -> how many of its videos are not in the video folder, and what to do about it.
+    missing_videos: dict[str, int] = field(default_factory=dict)
+    missing_video_hints: dict[str, str] = field(default_factory=dict)
 
 
 def load_examples(
@@ -837,14 +949,22 @@ def load_examples(
         raise ValueError(
             f"{adapter_class.name} keeps its videos outside the table and the video folder {root} does not "
             f"exist: download and unpack them (lmms-eval puts them in $HF_HOME/{adapter_class.lmms_eval_videos}"
-            f"; e.g. `hf download {adapter_class.hub_id} --repo-type dataset --local-dir DIR`, unzip) and "
-            f"pass --video-dir DIR"
+            f"; e.g. `hf download {adapter_class.hub_id} --repo-type dataset"
+            + (
+                f" --revision {adapter_class.hub_kwargs['revision']}"
+                if "revision" in adapter_class.hub_kwargs
+                else ""
+            )
+            + " --local-dir DIR`, unzip) and pass --video-dir DIR"
         )
     adapter = adapter_class(root)
     chosen = _choose_subsets(adapter_class, source, subsets)
     finder = _VideoFinder(root) if root is not None else None
-    examples, invalid, reasons = [], 0, []
+    examples, invalid, reasons, rows = [], 0, [], 0
+    missing: Counter[str] = Counter()
+    hints: dict[str, str] = {}
     for subset, row in adapter.rows(source, chosen, split or adapter_class.split):
+        rows += 1
         try:
             example = adapter.normalize(row, subset)
         except InvalidRow as exc:
@@ -852,8 +972,16 @@ def load_examples(
             reasons.append(str(exc))
             continue
         if finder is not None and isinstance(example.video, list):
-            example.video = finder(example.video)
+            found = finder.find(example.video, adapter.video_folder(subset))
+            if found is None:
+                key = subset or example.category or adapter.name
+                missing[key] += 1
+                hints.setdefault(key, adapter.missing_video_hint(subset))
+                found = str(finder.root / example.video[0])  # counted again when decoding fails
+            example.video = found
         examples.append(example)
+    for key, count in missing.items():
+        logger.warning("%s: %d %s video(s) are not under %s: %s", adapter.name, count, key, root, hints[key])
     if invalid:
         logger.warning(
             "%s: skipped %d row(s) that cannot be scored, e.g. %s", adapter.name, invalid, reasons[0]
@@ -867,7 +995,7 @@ def load_examples(
         seen[example.id] += 1
         if seen[example.id] > 1:
             example.id = f"{example.id}#{seen[example.id]}"
-    return LoadedBenchmark(adapter, source, examples, invalid, root)
+    return LoadedBenchmark(adapter, source, examples, invalid, root, rows, dict(missing), hints)
 
 
 def _choose_subsets(

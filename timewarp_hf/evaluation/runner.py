@@ -219,6 +219,11 @@ def _record(example: EvalExample, scoring: str, prompt: str, **result: Any) -> d
         "scoring": scoring,
         **({"group": example.group} if example.group else {}),
         **({"question_type": example.question_type} if example.question_type else {}),
+        **(
+            {"window": [example.start, example.end]}
+            if example.start is not None or example.end is not None
+            else {}
+        ),
     }
     record.update(result)
     return record
@@ -299,7 +304,12 @@ def _decoded_batches(
             try:
                 clips.append(
                     sample_frames(
-                        example.video, num_frames=args.num_frames, fps=args.fps, max_frames=args.max_frames
+                        example.video,
+                        num_frames=args.num_frames,
+                        fps=args.fps,
+                        max_frames=args.max_frames,
+                        start=example.start or 0.0,
+                        end=example.end,
                     )
                 )
             except VideoDecodeError as exc:
@@ -316,8 +326,19 @@ def _decoded_batches(
             yield batch, clips
 
 
+def _explained(example: EvalExample, error: VideoDecodeError, hints: dict[str, str]) -> str:
+    """The decode error, with what to do about it when the video is missing (its subtask's hint)."""
+    hint = hints.get(example.category) if error.kind == "missing" else None
+    return f"{error} ({hint})" if hint else str(error)
+
+
 def _answer_all(
-    pending: list[EvalExample], args: EvalArguments, adapter: BenchmarkAdapter, path: Path, done: int
+    pending: list[EvalExample],
+    args: EvalArguments,
+    adapter: BenchmarkAdapter,
+    path: Path,
+    done: int,
+    hints: dict[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Answer ``pending`` batch by batch, appending each batch's records to ``path`` as soon as it ends."""
     from ..video import VideoDecodeError
@@ -336,7 +357,7 @@ def _answer_all(
             readable = [(e, c) for e, c in zip(batch, clips) if not isinstance(c, VideoDecodeError)]
             records = answer([e for e, _ in readable], [c for _, c in readable]) if readable else []
             records += [
-                _record(e, args.scoring, e.prompt, error=str(c), error_kind=c.kind)
+                _record(e, args.scoring, e.prompt, error=_explained(e, c, hints or {}), error_kind=c.kind)
                 for e, c in zip(batch, clips)
                 if isinstance(c, VideoDecodeError)
             ]
@@ -415,6 +436,24 @@ def _model_index(adapter: BenchmarkAdapter, metrics: dict[str, Any], scoring: st
     return {adapter.card_name: values} if values else {}
 
 
+def _dataset_record(
+    adapter: BenchmarkAdapter, source: str, loaded: LoadedBenchmark, args: EvalArguments
+) -> dict[str, Any]:
+    """Which version of the benchmark was scored: its Hub id, config, split, commit and row count."""
+    from .provenance import dataset_revision
+
+    requested = None if os.path.isdir(source) else adapter.hub_kwargs.get("revision")
+    return {
+        "id": adapter.hub_id,
+        "source": source,
+        "config": ",".join(args.subsets) if args.subsets else adapter.config,
+        "split": args.split or adapter.split,
+        "requested_revision": requested,
+        "revision": dataset_revision(source, requested),
+        "rows": loaded.rows,
+    }
+
+
 def _default_output(args: EvalArguments, adapter: type[BenchmarkAdapter]) -> Path:
     def slug(text: str) -> str:
         return re.sub(r"[^\w.-]+", "-", os.path.normpath(text).strip("./")).strip("-") or "model"
@@ -453,7 +492,9 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
         record.pop("correct", None)
     pending = [e for e in examples if "prediction" not in records.get(e.id, {})]
     if pending:
-        for record in _answer_all(pending, args, adapter, folder / PREDICTIONS, len(examples) - len(pending)):
+        done = len(examples) - len(pending)
+        hints = loaded.missing_video_hints
+        for record in _answer_all(pending, args, adapter, folder / PREDICTIONS, done, hints):
             records[record["id"]] = record
     answered = [(e, records[e.id]) for e in examples if "prediction" in records[e.id]]
     failed = Counter(records[e.id]["error_kind"] for e in examples if "prediction" not in records[e.id])
@@ -469,6 +510,7 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
         "benchmark": adapter.name,
         "hub_id": adapter.hub_id,
         "source": source,
+        "dataset": _dataset_record(adapter, source, loaded, args),
         "model": args.model,
         "adapter": args.adapter,
         "scoring": args.scoring,
@@ -478,10 +520,17 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
         "frames": {"num_frames": args.num_frames, "fps": args.fps, "max_frames": args.max_frames},
         "questions": len(examples),
         "failed_videos": dict(failed),
+        "missing_videos": loaded.missing_videos,
+        "missing_video_hints": loaded.missing_video_hints,
         "invalid_rows": loaded.invalid_rows,
         **scored,
     }
     scores["model_index"] = _model_index(adapter, scored["metrics"], args.scoring)
+    # What the model-index entries were scored on, per card benchmark (the Hub's dataset revision/rows).
+    scores["model_index_datasets"] = {
+        name: {k: scores["dataset"][k] for k in ("id", "config", "split", "revision", "rows")}
+        for name in scores["model_index"]
+    }
     (folder / SCORES).write_text(json.dumps(scores, indent=2) + "\n")
     scores["output"] = str(folder)
     return scores
@@ -529,6 +578,16 @@ def format_scores(scores: dict[str, Any]) -> str:
             )
     if "unparsed_rate" in metrics:
         lines.append(f"\nanswers nothing could be read from: {_percent(metrics['unparsed_rate'])}%")
+    for category, count in scores.get("missing_videos", {}).items():
+        lines.append(
+            f"\n{count} {category} video(s) missing: {scores['missing_video_hints'].get(category, '')}"
+        )
+    dataset = scores.get("dataset") or {}
+    if dataset.get("rows"):
+        lines.append(
+            f"\ndataset: {dataset.get('id') or dataset.get('source')}, {dataset['rows']} rows"
+            + (f", revision {dataset['revision']}" if dataset.get("revision") else ", revision unknown")
+        )
     return "\n".join(lines)
 
 
