@@ -11,7 +11,8 @@ through ``evaluate.load`` on a local path, and is importable as a class too::
     metric = timewarp_hf.metrics.TemporalMCQ(benchmark="mvbench")
 
 The answer-extraction rules the metrics share are pure functions in
-:mod:`timewarp_hf.metrics.extraction`. Importing ``evaluate`` takes seconds (it pulls in transformers
+:mod:`timewarp_hf.metrics.extraction` (the shared corrected extractor; each benchmark's own rule lives in
+its module under :mod:`timewarp_hf.evaluation.benchmarks`, built on :mod:`timewarp_hf.metrics.rules`). Importing ``evaluate`` takes seconds (it pulls in transformers
 pipelines), so the metric classes load on first use and the extraction rules import without it.
 """
 
@@ -21,11 +22,10 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from timewarp_hf.metrics.extraction import BENCHMARKS, MODES, extract_answer
-
 if TYPE_CHECKING:
     import evaluate
 
+    from timewarp_hf.metrics.extraction import BENCHMARKS, MODES, extract_answer
     from timewarp_hf.metrics.llm_judge import LLMJudge
     from timewarp_hf.metrics.paired_yes_no import PairedYesNo
     from timewarp_hf.metrics.temporal_mcq import TemporalMCQ
@@ -75,6 +75,10 @@ def load_metric(name: str, **config) -> evaluate.EvaluationModule:
 
 
 def __getattr__(name: str):
+    # The extraction rules gather every benchmark module's RULES (timewarp_hf.evaluation.benchmarks), which
+    # import timewarp_hf.metrics.rules: loading them on first use keeps that import free of cycles.
+    if name in ("BENCHMARKS", "MODES", "extract_answer"):
+        return getattr(importlib.import_module(f"{__name__}.extraction"), name)
     if name in _CLASSES:
         return getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
