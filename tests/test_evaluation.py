@@ -1069,3 +1069,105 @@ def test_scores_record_the_dataset_revision_and_rows(tmp_path, benchmarks, tiny,
     (refs / "video").write_text(commit[::-1])
     assert dataset_revision("OpenGVLab/MVBench", "video") == commit[::-1]
     assert dataset_revision("OpenGVLab/MVBench") is None  # main was never resolved here
+
+
+# -------------------------------------------------------------------------------------- temporal probes
+
+
+def test_probe_orders_come_from_the_package_warps():
+    from timewarp_hf.evaluation.runner import probe_indices
+
+    frames = [0, 3, 6, 9, 12, 15, 18, 21]
+    assert probe_indices("reverse", frames, "q1") == frames[::-1]
+    shuffled = probe_indices("shuffle", frames, "q1")
+    assert sorted(shuffled) == frames and shuffled != frames
+    assert shuffled == probe_indices("shuffle", frames, "q1")  # seeded by the question id
+    frozen = probe_indices("freeze", frames, "q1")
+    assert len(frozen) == len(frames) and len(set(frozen)) == len(frames) - 3
+    assert probe_indices("single_frame", frames, "q1") == [0] * len(frames)
+    with pytest.raises(ValueError, match="Unknown probe"):
+        EvalArguments(model="m", benchmark="b", probe="mirror")
+
+
+def test_temporal_sensitivity_metric_per_category():
+    from timewarp_hf.metrics import load_metric
+
+    result = load_metric("temporal_sensitivity", keep_in_memory=True).compute(
+        predictions=["A", "B", "A", "B"],
+        probed_predictions=["B", "A", "A", None],
+        references=["A", "B", "A", "B"],
+        categories=["direction", "direction", "appearance", "appearance"],
+    )
+    assert (result["accuracy"], result["probed_accuracy"], result["drop"], result["flip_rate"]) == (
+        1.0,
+        0.25,
+        0.75,
+        0.75,
+    )
+    assert result["per_category"]["direction"] == {
+        "accuracy": 1.0,
+        "probed_accuracy": 0.0,
+        "drop": 1.0,
+        "flip_rate": 1.0,
+    }
+    assert result["per_category"]["appearance"]["flip_rate"] == 0.5  # an unreadable answer is a flip
+
+
+@pytest.mark.parametrize("scoring", ["generate", "likelihood"])
+def test_eval_probe_scores_the_same_questions_on_warped_frames(scoring, tmp_path, tiny, monkeypatch):
+    """An oracle that reads order: right on true frames, wrong on reversed frames for order questions
+    only. The probe must show it the exact reversal, and report the drop and flips on those questions."""
+    from timewarp_hf.evaluation import run_compare, runner
+
+    bench = tmp_path / "bench"
+    make_temporal_benchmark(bench, "test", pairs_per_type=1, question_types=("direction", "appearance"))
+    seen: dict[str, torch.Tensor] = {}
+
+    def oracle(examples, clips):
+        records = []
+        for e, c in zip(examples, clips):
+            if e.id not in seen:  # the true frames come first
+                seen[e.id] = c.data
+                letter = e.answer
+            else:
+                assert torch.equal(c.data, seen[e.id].flip(0))  # the probe showed the exact reversal
+                letter = e.answer if e.category == "appearance" else "AB"[1 - "AB".index(e.answer)]
+            records.append(
+                runner._record(
+                    e, scoring, e.prompt, prediction=f"({letter})" if scoring == "generate" else letter
+                )
+            )
+        return records
+
+    monkeypatch.setattr(runner, "_generate_answerer", lambda *a, **k: oracle)
+    monkeypatch.setattr(runner, "_likelihood_answerer", lambda *a, **k: oracle)
+    out = tmp_path / "run"
+    args = EvalArguments(model=tiny, benchmark=str(bench), output=str(out), scoring=scoring, probe="reverse")
+    scores = run_eval(args)
+    probe = scores["probe"]
+    assert probe["warp"] == "reverse" and probe["questions"] == scores["scored"] == 4
+    assert (probe["accuracy"], probe["probed_accuracy"], probe["drop"], probe["flip_rate"]) == (
+        1.0,
+        0.5,
+        0.5,
+        0.5,
+    )
+    assert (
+        probe["per_category"]["direction"]["drop"] == 1.0
+        and probe["per_category"]["appearance"]["drop"] == 0.0
+    )
+    assert scores["metrics"]["reverse_drop"] == 0.5 and scores["metrics"]["reverse_flip_rate"] == 0.5
+    suffix = "_likelihood" if scoring == "likelihood" else ""
+    assert scores["model_index"]["synthetic_temporal"][f"reverse_drop{suffix}"] == 50.0
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert all("probe_prediction" in r and "probe_correct" in r and r["probe_indices"] for r in records)
+    assert "temporal sensitivity (reverse probe" in runner.format_scores(scores)
+    # a re-run answers nothing again; a run without the probe into the same folder is refused
+    seen.clear()
+    again = run_eval(args)
+    assert not seen and again["probe"]["drop"] == 0.5
+    with pytest.raises(ValueError, match="probe"):
+        run_eval(EvalArguments(model=tiny, benchmark=str(bench), output=str(out), scoring=scoring))
+    # --compare shows the probe's numbers for base vs tuned
+    table = run_compare(out / "scores.json", out / "scores.json")
+    assert "| synthetic_temporal | reverse_drop | 50.0 | 50.0 | +0.0 |" in table

@@ -353,7 +353,7 @@ def no_network(monkeypatch):
 def test_evaluate_load_offline_on_the_packaged_paths(no_network):
     import evaluate
 
-    assert set(METRICS) == {"temporal_mcq", "vinoground", "paired_yes_no", "llm_judge"}
+    assert set(METRICS) == {"temporal_mcq", "vinoground", "paired_yes_no", "llm_judge", "temporal_sensitivity"}
     for name in METRICS:
         assert (Path(metric_path(name)) / f"{name}.py").is_file()
     metric = evaluate.load(metric_path("temporal_mcq"), keep_in_memory=True)

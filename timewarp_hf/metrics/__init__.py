@@ -29,14 +29,16 @@ if TYPE_CHECKING:
     from timewarp_hf.metrics.llm_judge import LLMJudge
     from timewarp_hf.metrics.paired_yes_no import PairedYesNo
     from timewarp_hf.metrics.temporal_mcq import TemporalMCQ
+    from timewarp_hf.metrics.temporal_sensitivity import TemporalSensitivity
     from timewarp_hf.metrics.vinoground import Vinoground
 
-METRICS = ("temporal_mcq", "vinoground", "paired_yes_no", "llm_judge")
+METRICS = ("temporal_mcq", "vinoground", "paired_yes_no", "llm_judge", "temporal_sensitivity")
 _CLASSES = {
     "TemporalMCQ": "temporal_mcq",
     "Vinoground": "vinoground",
     "PairedYesNo": "paired_yes_no",
     "LLMJudge": "llm_judge",
+    "TemporalSensitivity": "temporal_sensitivity",
 }
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "MODES",
     "PairedYesNo",
     "TemporalMCQ",
+    "TemporalSensitivity",
     "Vinoground",
     "extract_answer",
     "load_metric",
