@@ -1059,6 +1059,12 @@ def test_scores_record_the_dataset_revision_and_rows(tmp_path, benchmarks, tiny,
     assert written["model_index_datasets"]["videomme"] == {
         "id": "lmms-eval/Video-MME", "config": None, "split": "test", "revision": commit, "rows": 2
     }  # fmt: skip
+    from timewarp_hf.evaluation import run_compare
+
+    run_compare(tmp_path / "run", tmp_path / "run", output=tmp_path / "card.json")
+    sidecar = json.loads((tmp_path / "card.datasets.json").read_text())
+    assert sidecar["videomme"]["revision"] == commit and sidecar["videomme"]["rows"] == 2
+    assert set(json.loads((tmp_path / "card.json").read_text())) == {"videomme"}  # what hub reads, unchanged
     assert dataset_revision(str(benchmarks["videomme"])) is None  # a folder made by hand: unknown
     from huggingface_hub import constants
 
