@@ -12,14 +12,14 @@ import hashlib
 import json
 import os
 import re
-import string
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-LETTERS = string.ascii_uppercase
+from timewarp_hf.metrics.rules import LETTERS
+
 YES_NO = ("yes", "no")
 
 
