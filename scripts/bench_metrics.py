@@ -15,7 +15,14 @@ unpacked wheel (or an installed copy, found without importing it)::
     python -m zipfile -e /tmp/lmms/lmms_eval-*.whl /tmp/lmms/src
     OMP_NUM_THREADS=1 python scripts/bench_metrics.py --lmms-eval-src /tmp/lmms/src
 
-How lmms-eval runs here (see :class:`LmmsEval`): its task registry (``lmms_eval/tasks/__init__.py``,
+How lmms-eval runs here (see :class:`LmmsEval`): every response goes through lmms-eval's own
+evaluator-level code before the task's ``process_results``, as in ``lmms-eval eval``: the ``take_first``
+filter ensemble (``api/filter.py``, ``filters/selection.py``), the evaluator's per-document scoring
+(``evaluator.py::_process_document_results``) with the reasoning-tag stripping of ``api/reasoning.py``
+under the CLI's default ``--reasoning_tags`` (read from ``__main__.py``), and the task wrapper
+(``api/task.py::ConfigurableTask.process_results``, which strips the text). Those functions are taken
+from lmms-eval's files verbatim (their source, cut out with ``ast``; decorators such as ``@retry`` left
+off), since importing the modules that hold them pulls in torch and every model. Its task registry (``lmms_eval/tasks/__init__.py``,
 which imports torch, transformers and every task) is not executed, only the task's ``utils.py``; modules
 that are not installed and that the scoring code never calls (loguru, cv2, decord, ``lmms_eval.utils``)
 get stand-ins; the GPT judge of TempCompass and ViTaTeCS returns rating 0, which is what lmms-eval scores
@@ -26,6 +33,7 @@ EgoSchema and LongVideoBench draw when nothing parses is replaced by no answer, 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import json
 import math
@@ -33,6 +41,7 @@ import os
 import random
 import sys
 import tempfile
+import textwrap
 import time
 import types
 import warnings
@@ -40,7 +49,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Optional
 
 from timewarp_hf.metrics.extraction import LETTERS
 
@@ -54,6 +64,7 @@ TASK_FILES = {
     "tempcompass_caption_matching": "tempcompass/utils.py",
     "mvbench": "mvbench/utils.py",
     "videomme": "videomme/utils.py",
+    "videomme_number_option": "videomme/number_option/utils.py",
     "tvbench": "tvbench/utils.py",
     "tomato": "tomato/utils.py",
     "perceptiontest": "perceptiontest/val/utils.py",
@@ -89,6 +100,60 @@ class _NoRandomChoice:
         return ""
 
 
+# Decorators left off: registration in lmms-eval's registry, and retrying on an exception.
+_DROPPED_DECORATORS = ("register_filter", "retry")
+
+
+def _source_of(path: Path, qualified_name: str) -> str:
+    """The verbatim source of a top-level function or class (``"Class.method"`` for a method) in
+    ``path``, dedented, its decorators kept except :data:`_DROPPED_DECORATORS`."""
+    text = path.read_text()
+    body = ast.parse(text).body
+    node = None
+    for part in qualified_name.split("."):
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and n.name == part
+            ),
+            None,
+        )
+        if node is None:
+            raise LookupError(f"{qualified_name} is not in {path}: is this lmms-eval 0.7.3?")
+        body = node.body
+    lines = text.splitlines(keepends=True)
+    dropped = set()
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Name) and target.id in _DROPPED_DECORATORS:
+            dropped.update(range(decorator.lineno, decorator.end_lineno + 1))
+    first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+    kept = [lines[k - 1] for k in range(first, node.end_lineno + 1) if k not in dropped]
+    return textwrap.dedent("".join(kept))
+
+
+def _define(path: Path, qualified_name: str, namespace: dict[str, Any]) -> Any:
+    """Execute lmms-eval's definition of ``qualified_name`` in ``namespace`` and return the object."""
+    exec(compile(_source_of(path, qualified_name), f"{path}::{qualified_name}", "exec"), namespace)
+    return namespace[qualified_name.split(".")[-1]]
+
+
+def _cli_default(path: Path, flag: str) -> Any:
+    """The ``default=`` of ``parser.add_argument(flag, ...)`` in lmms-eval's CLI module."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == flag
+        ):
+            for keyword in node.keywords:
+                if keyword.arg == "default":
+                    return ast.literal_eval(keyword.value)
+    raise LookupError(f"{path} defines no {flag} default")
+
+
 class LmmsEval:
     """lmms-eval's task ``utils.py`` modules, loaded by path from an unpacked or installed copy.
 
@@ -101,6 +166,7 @@ class LmmsEval:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.modules: dict[str, types.ModuleType] = {}
+        self._evaluator: dict[str, Any] = {}
 
     @staticmethod
     def locate(src: str | os.PathLike | None = None) -> Path | None:
@@ -151,6 +217,56 @@ class LmmsEval:
             os.environ["HF_HOME"] = self._saved_hf_home
         self._home.cleanup()
 
+    def _load_evaluator(self) -> dict[str, Any]:
+        """lmms-eval's evaluator-level code for one generated response per document."""
+        if not self._evaluator:
+            package = self.root / "lmms_eval"
+            spec = importlib.util.spec_from_file_location(
+                "_lmms_eval_reasoning", package / "api" / "reasoning.py"
+            )
+            reasoning = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(reasoning)
+            names: dict[str, Any] = {
+                "dataclass": dataclass, "List": list, "Optional": Optional, "Filter": object,
+                "Instance": object, "Dataset": object, "strip_reasoning_tags": reasoning.strip_reasoning_tags,
+            }  # fmt: skip
+            take_first = _define(package / "filters" / "selection.py", "TakeFirstFilter", names)
+            ensemble = _define(package / "api" / "filter.py", "FilterEnsemble", names)
+            _define(package / "evaluator.py", "_ProcessedDocument", names)
+            process_document = _define(package / "evaluator.py", "_process_document_results", names)
+            task_process = _define(package / "api" / "task.py", "ConfigurableTask.process_results", names)
+            # None of these benchmarks' task YAMLs sets reasoning_tags, so the CLI's default applies.
+            tags = reasoning.parse_reasoning_tags_config(
+                cli_value=_cli_default(package / "__main__.py", "--reasoning_tags"), task_value=None
+            )
+            self._evaluator = {
+                "filters": ensemble(name="none", filters=[take_first()]),
+                "process_document": process_document,
+                "task_process": task_process,
+                "reasoning_tags": tags,
+            }
+        return self._evaluator
+
+    def evaluate(self, process_results: Callable, doc: dict, response: str) -> dict[str, Any]:
+        """What lmms-eval's evaluator records for ``doc`` when the model answered ``response``: the
+        filter ensemble, the reasoning-tag stripping and the task wrapper, then the task's
+        ``process_results``."""
+        evaluator = self._load_evaluator()
+        instance = SimpleNamespace(resps=[response], filtered_resps={}, raw_filtered_resps={}, doc=doc)
+        evaluator["filters"].apply([instance], [doc])
+        task = SimpleNamespace(
+            OUTPUT_TYPE="generate_until", config=SimpleNamespace(process_results=process_results, repeats=1)
+        )
+        task.process_results = types.MethodType(evaluator["task_process"], task)
+        processed = evaluator["process_document"](
+            (0, doc, [instance]),
+            task=task,
+            filter_key="none",
+            reasoning_tags=evaluator["reasoning_tags"],
+            log_samples=False,
+        )
+        return processed.metrics
+
     @property
     def hf_home(self) -> Path:
         return Path(self._home.name)
@@ -193,20 +309,26 @@ CHOICE_TEMPLATES = [
     "Best option: ({L})", "I think the answer is {L}.", "{T}", "{T}.", "{Tcap}", "It is {T}.",
     "The person is {T} in the video.", "A man is {T}.", "a person is {T}", "Based on the video, {L}.",
     "{L} or {M}", "{M}. No, {L}.", "({M}) is wrong; the answer is ({L}).", "Option {N}", "{N}", "**{L}**",
-    "<think>Maybe {M}.</think>{L}", "", "None of the above.", "I cannot tell from the video.", "Yes",
+    "<think>Maybe {M}.</think>{L}", "<think>It could be {M}, but looking again it is {L}.</think>{L}",
+    "<think>It could be {M}, but it is {L}.</think>\n\n{L}", "Looking at the frames... {M}?</think>{L}",
+    "<think>The video shows {T}, so {L}.", "<analysis>{M} or {L}</analysis> {L}", "<THINK>{M}</THINK>{L}",
+    "<think>{M}</think><think>{M} again</think>{L}", "</think>{L}", "  {L}  ", "\n{L}\n", "\t({L})\n",
+    "  The answer is {L}.  ", "", "None of the above.", "I cannot tell from the video.", "Yes",
     "{L}\n\nExplanation: the video shows {T}.", "{LINE}", "{LABEL}", "{LABEL}.", "{SHORT}",
 ]  # fmt: skip
 
 YES_NO_TEMPLATES = [
     "Yes", "No", "yes.", "no, it is not.", "Yes, the man turns left.", "Not sure", "None", "nothing happens",
     "The answer is yes.", "I don't know.", "", "No doubt, yes.", "Yes and no", "YES", "Nope", "no.",
-    "Yes, no doubt.", "There is no dog in the video.", "Absolutely.", "The answer is no",
+    "Yes, no doubt.", "There is no dog in the video.", "Absolutely.", "The answer is no", "\nno\n", "  yes  ",
+    "<think>Is it moving? yes</think>no", "<think>no motion</think>\nYes", "thinking... no</think>yes",
+    "<think>unclosed: yes", "<analysis>no</analysis>yes", "  No.",
 ]  # fmt: skip
 
 CATEGORIES = ["speed", "direction", "order", "action", "attribute_change"]
 NUM_OPTIONS = {
     "tempcompass_multi_choice": (3, 4), "tempcompass_caption_matching": (2, 2), "mvbench": (3, 5),
-    "videomme": (4, 4), "tvbench": (2, 4), "tomato": (4, 6), "perceptiontest": (3, 3), "nextqa": (5, 5),
+    "videomme": (4, 4), "videomme_number_option": (4, 4), "tvbench": (2, 4), "tomato": (4, 6), "perceptiontest": (3, 3), "nextqa": (5, 5),
     "egoschema": (5, 5), "longvideobench": (4, 5), "motionbench": (4, 6), "temporalbench": (2, 2),
     "vitatecs": (2, 2),
 }  # fmt: skip
@@ -232,15 +354,22 @@ def _vitatecs_order(caption: str, counterfactual: str) -> bool:
 
 
 def _choice_output(
-    rng: random.Random, options: list[str], gold: int, labels: list[str], allow_empty: bool
+    rng: random.Random,
+    options: list[str],
+    gold: int,
+    labels: list[str],
+    allow_empty: bool,
+    digits: bool = False,
 ) -> str:
-    """One model output: a random template naming the gold option 60% of the time, another otherwise."""
+    """One model output: a random template naming the gold option 60% of the time, another otherwise
+    (``digits``: the options were shown as 1, 2, 3..., so labels are digits)."""
     pick = gold if rng.random() < 0.6 else rng.randrange(len(options))
     other = rng.choice([i for i in range(len(options)) if i != pick])
     label = labels[pick]
     template = rng.choice([t for t in CHOICE_TEMPLATES if t or allow_empty])
+    shown = [str(k + 1) for k in range(len(options))] if digits else list(LETTERS)
     return template.format(
-        L=LETTERS[pick], l=LETTERS[pick].lower(), M=LETTERS[other], N=pick + 1,
+        L=shown[pick], l=shown[pick].lower(), M=shown[other], N=pick + 1,
         T=options[pick], Tcap=options[pick].capitalize(), LINE=f"{label}: {options[pick]}", LABEL=label,
         SHORT=label.split()[-1],
     )  # fmt: skip
@@ -276,7 +405,10 @@ def make_rows(benchmark: str, n: int, seed: int = 0) -> list[Row]:
             labels = [form.format(L=LETTERS[k], N=k + 1) for k in range(len(texts))]
             options = [f"{label}: {text}" for label, text in zip(labels, texts, strict=True)]
         allow_empty = benchmark not in ("temporalbench", "vinoground")  # lmms-eval crashes on ""
-        prediction = _choice_output(rng, texts, gold, labels, allow_empty)
+        digits = benchmark == "videomme_number_option"
+        if digits and rng.random() < 0.3:  # a model that ignores the numbers answers with letters
+            digits = False
+        prediction = _choice_output(rng, texts, gold, labels, allow_empty, digits)
         letter = LETTERS[gold]
         doc = _lmms_doc(benchmark, i, texts, options, gold, category)
         rows.append(Row(prediction, letter, options, category, group=f"video{i // 3}", doc=doc))
@@ -310,6 +442,17 @@ def _lmms_doc(benchmark: str, i: int, texts: list[str], options: list[str], gold
             "sub_category": "Astronomy",
             "task_type": "Temporal Perception",
             "answer": letter,
+            "videoID": str(i),
+        }
+    if benchmark == "videomme_number_option":  # after the task's process_docs: "1. text", answer "2"
+        return {
+            "question_id": str(i),
+            "duration": "short",
+            "domain": "Knowledge",
+            "sub_category": "Astronomy",
+            "task_type": "Temporal Perception",
+            "options": [f"{k + 1}. {t}" for k, t in enumerate(texts)],
+            "answer": str(gold + 1),
             "videoID": str(i),
         }
     if benchmark == "tomato":
@@ -382,51 +525,64 @@ def _mean(values: list) -> float:
 
 
 def lmms_eval_score(lmms: LmmsEval, benchmark: str, rows: list[Row]) -> tuple[list[bool] | None, float]:
-    """Score ``rows`` with lmms-eval's own functions for ``benchmark``."""
+    """Score ``rows`` as ``lmms-eval eval`` does for ``benchmark``: its evaluator's response handling
+    (:meth:`LmmsEval.evaluate`), the task's ``process_results`` and its aggregation."""
     m = lmms.task(benchmark)
     preds = [row.prediction for row in rows]
     if benchmark.startswith("tempcompass"):
         process = getattr(m, f"tempcompass_process_results_{benchmark.removeprefix('tempcompass_')}")
-        results = [process(row.doc, [p])["avg_accuracy"] for row, p in zip(rows, preds, strict=True)]
+        results = [
+            lmms.evaluate(process, row.doc, p)["avg_accuracy"] for row, p in zip(rows, preds, strict=True)
+        ]
         return [r["rating"] == 1 for r in results], m.tempcompass_aggregate_rating(results, None) / 100
     if benchmark == "mvbench":
         results = [
-            m.mvbench_process_results(row.doc, [p])["mvbench_accuracy"]
+            lmms.evaluate(m.mvbench_process_results, row.doc, p)["mvbench_accuracy"]
             for row, p in zip(rows, preds, strict=True)
         ]
         return [r["score"] == 1 for r in results], m.mvbench_aggregate_results(results) / 100
     if benchmark == "videomme":
         results = [
-            m.videomme_process_results(row.doc, [p])["videomme_perception_score"]
+            lmms.evaluate(m.videomme_process_results, row.doc, p)["videomme_perception_score"]
             for row, p in zip(rows, preds, strict=True)
         ]
         return [r["score"] == 1 for r in results], m.videomme_aggregate_results(results) / 100
+    if benchmark == "videomme_number_option":
+        results = [
+            lmms.evaluate(m.videomme_process_results_number, row.doc, p)["videomme_perception_score"]
+            for row, p in zip(rows, preds, strict=True)
+        ]
+        # number_option/utils.py has no videomme_aggregate_results, which its YAML names (so lmms-eval
+        # 0.7.3 cannot load the task as shipped): Video-MME's own aggregation is the one meant.
+        aggregate = lmms.task("videomme").videomme_aggregate_results
+        return [r["pred_answer"] == r["answer"] for r in results], aggregate(results) / 100
     if benchmark == "tvbench":
         verdicts = [
-            m.tvbench_process_results(row.doc, [p])["tvbench_acc"] == 1
+            lmms.evaluate(m.tvbench_process_results, row.doc, p)["tvbench_acc"] == 1
             for row, p in zip(rows, preds, strict=True)
         ]
         return verdicts, _mean(verdicts)
     if benchmark == "tomato":
         results = [
-            m.tomato_process_results(row.doc, [p])["tomato_score"] for row, p in zip(rows, preds, strict=True)
+            lmms.evaluate(m.tomato_process_results, row.doc, p)["tomato_score"]
+            for row, p in zip(rows, preds, strict=True)
         ]
         return [r["score"] == 1 for r in results], m.tomato_aggregate_results(results)
     if benchmark == "perceptiontest":
         results = [
-            m.perceptiontest_val_process_results_mc(row.doc, [p])["accuracy"]
+            lmms.evaluate(m.perceptiontest_val_process_results_mc, row.doc, p)["accuracy"]
             for row, p in zip(rows, preds, strict=True)
         ]
         return [r["correct"] == 1 for r in results], m.perceptiontest_val_aggregate_accuracy(results, None)
     if benchmark == "nextqa":
         verdicts = [
-            bool(m.nextqa_mc_process_results(row.doc, [p])["exact_match"])
+            bool(lmms.evaluate(m.nextqa_mc_process_results, row.doc, p)["exact_match"])
             for row, p in zip(rows, preds, strict=True)
         ]
         return verdicts, _mean(verdicts)
     if benchmark == "egoschema":
         results = [
-            m.egoschema_process_results_generation(row.doc, [p])["score"]
+            lmms.evaluate(m.egoschema_process_results_generation, row.doc, p)["score"]
             for row, p in zip(rows, preds, strict=True)
         ]
         return [str(r["ground_truth"]) == str(r["pred"]) for r in results], m.egoschema_aggregate_score(
@@ -434,27 +590,28 @@ def lmms_eval_score(lmms: LmmsEval, benchmark: str, rows: list[Row]) -> tuple[li
         )
     if benchmark == "longvideobench":
         results = [
-            m.longvideobench_process_results(row.doc, [p])["lvb_acc"]
+            lmms.evaluate(m.longvideobench_process_results, row.doc, p)["lvb_acc"]
             for row, p in zip(rows, preds, strict=True)
         ]
         return [r["answer"] == r["parsed_pred"] for r in results], m.longvideobench_aggregate_results(results)
     if benchmark == "motionbench":
         results = [
-            m.motionbench_process_results(row.doc, [p])["motionbench_acc"]
+            lmms.evaluate(m.motionbench_process_results, row.doc, p)["motionbench_acc"]
             for row, p in zip(rows, preds, strict=True)
         ]
         return [r["score"] == 1 for r in results], m.motionbench_aggregate_acc(results)
     if benchmark == "temporalbench":
         # lmms-eval scores TemporalBench in its aggregation only: no per-row verdicts.
         results = [
-            m.temporalbench_process_results(row.doc, [p])["temporalbench_score"]
+            lmms.evaluate(m.temporalbench_process_results, row.doc, p)["temporalbench_score"]
             for row, p in zip(rows, preds, strict=True)
         ]
         binary, _ = m.temporalbench_aggregate_results(results)
         return None, binary / 100
     if benchmark == "vitatecs":
         results = [
-            m.vitatecs_process_results(row.doc, [p])["accuracy"] for row, p in zip(rows, preds, strict=True)
+            lmms.evaluate(m.vitatecs_process_results, row.doc, p)["accuracy"]
+            for row, p in zip(rows, preds, strict=True)
         ]
         return [r["rating"] == 1 for r in results], m.vitatecs_aggregate_rating(results, None) / 100
     raise ValueError(benchmark)
@@ -476,7 +633,10 @@ def write_vinoground_answers(lmms: LmmsEval, rows: list[Row]) -> None:
 def lmms_eval_vinoground(lmms: LmmsEval, rows: list[Row]) -> tuple[float, float, float]:
     """lmms-eval's Vinoground (text, video, group) scores in [0, 1] (after :func:`write_vinoground_answers`)."""
     m = lmms.task("vinoground")
-    results = [m.vinoground_process_results(row.doc, [row.prediction])["vinoground_score"] for row in rows]
+    results = [
+        lmms.evaluate(m.vinoground_process_results, row.doc, row.prediction)["vinoground_score"]
+        for row in rows
+    ]
     return tuple(float(score) / 100 for score in m.vinoground_aggregate_results(results))
 
 

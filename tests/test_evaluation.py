@@ -331,6 +331,7 @@ BUILDERS = {
     "tempcompass_caption_matching": _tempcompass,
     "mvbench": _mvbench,
     "videomme": _videomme,
+    "videomme_number_option": _videomme,
     "tvbench": _tvbench,
     "vinoground": _vinoground,
     "perceptiontest": _perceptiontest,
@@ -374,6 +375,14 @@ EXPECTED = {
         "subtitles. Respond with only the letter (A, B, C, or D) of the correct option.\n"
         "When does the square reach the right edge?\nA. At the start.\nB. In the middle.\nC. At the end.\n"
         "D. Never.\n\nAnswer with the option's letter from the given choices directly.",
+        2,
+    ),
+    "videomme_number_option": (
+        "C",
+        ["At the start.", "In the middle.", "At the end.", "Never."],
+        "Temporal Perception",
+        "When does the square reach the right edge?\n1. At the start.\n2. In the middle.\n3. At the end.\n"
+        "4. Never.\nAnswer with the option's number from the given choices directly.",
         2,
     ),
     "tvbench": (
@@ -519,7 +528,9 @@ def test_right_answers_score_full_marks_under_each_rule(name, mode, benchmarks, 
     """The gold answer, worded as the rule reads it, scores 100%; a wrong one 0%: prompts, golds and rules
     are wired together (an oracle stands in for the model)."""
     from timewarp_hf.evaluation import runner
+    from timewarp_hf.metrics.extraction import BENCHMARKS as RULES
 
+    numbered = ADAPTERS[name].rule in RULES and RULES[ADAPTERS[name].rule].numbered  # shown as 1, 2, 3...
     for shift, expected in ((0, 1.0), (1, 0.0)):
 
         def oracle(model, processor, args, adapter, shift=shift):
@@ -530,7 +541,8 @@ def test_right_answers_score_full_marks_under_each_rule(name, mode, benchmarks, 
                         text = ("yes", "no")[("yes", "no").index(e.answer) ^ shift]
                         text = text if mode == "reference" else f"{text.capitalize()}, it does."
                     else:
-                        letter = "ABCDEFGH"[("ABCDEFGH".index(e.answer) + shift) % max(len(e.options), 2)]
+                        index = ("ABCDEFGH".index(e.answer) + shift) % max(len(e.options), 2)
+                        letter = str(index + 1) if numbered else "ABCDEFGH"[index]
                         text = letter if mode == "reference" else f"The answer is ({letter})."
                     records.append(runner._record(e, "generate", e.prompt, prediction=text))
                 return records
@@ -866,3 +878,302 @@ def test_bad_data_is_refused_before_the_model_loads(benchmarks, tiny, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="holds no scores.json"):
         load_scores(tmp_path / "empty")
+
+
+# ----------------------------------------------------------------------------------------- real layouts
+
+
+def _tvbench_windows(root: Path, clip: Path) -> Path:
+    """TVBench's action_sequence/action_localization rows carry ``start``/``end`` seconds of a longer
+    clip (as in the benchmark's JSON files); action_antonym's NTU RGB+D clip is absent."""
+    sequence = [
+        {
+            "video": "1HGEX.mp4",
+            "question": "What did the person do first?",
+            "candidates": ["opened the door", "sat down"],
+            "answer": "sat down",
+            "start": 0.5,
+            "end": 1.0,
+        },
+        {
+            "video": "1HGEX.mp4",
+            "question": "What did the person do first?",
+            "candidates": ["opened the door", "sat down"],
+            "answer": "opened the door",
+            "start": 0.0,
+            "end": 0.5,
+        },
+    ]
+    localization = [
+        {
+            "video": "6IL0C.mp4",
+            "question": "When does the person open the door?",
+            "candidates": ["at the beginning", "at the end"],
+            "answer": "at the end",
+            "start": 0.25,
+            "end": 0.75,
+        }
+    ]
+    antonym = [
+        {
+            "video": "S001C001P003R001A008_rgb.avi",
+            "question": "What is the person doing?",
+            "candidates": ["standing up", "sitting down"],
+            "answer": "standing up",
+        }
+    ]
+    _place(clip, root, "video/action_sequence/1HGEX.mp4", "video/action_localization/6IL0C.mp4")
+    configs = {"action_sequence": sequence, "action_localization": localization, "action_antonym": antonym}
+    return _hub_folder(root, {name: {"train": rows} for name, rows in configs.items()})
+
+
+def test_tvbench_windows_are_sampled_inside(tmp_path, clip):
+    root = _tvbench_windows(tmp_path / "tvbench", clip)
+    loaded = load_examples(*resolve_benchmark("tvbench", str(root)))
+    by_subset = {(e.category, e.answer): e for e in loaded.examples}
+    late = by_subset[("action_sequence", "B")]
+    assert (late.start, late.end) == (0.5, 1.0)
+    assert (by_subset[("action_localization", "B")].start, by_subset[("action_localization", "B")].end) == (
+        0.25,
+        0.75,
+    )
+    assert by_subset[("action_antonym", "A")].start is None  # a subtask without windows
+    assert len({e.id for e in loaded.examples}) == 4  # one clip asked about in two windows: two ids
+    # the 8-frame, 8 fps clip: frames of [0.5, 1.0] s are its second half, [0, 0.5] its first
+    inside = sample_frames(late.video, num_frames=2, start=late.start, end=late.end).indices
+    early = by_subset[("action_sequence", "A")]
+    before = sample_frames(early.video, num_frames=2, start=early.start, end=early.end).indices
+    assert min(inside) >= 4 and max(before) <= 4
+
+
+def test_eval_samples_the_window_and_explains_missing_antonym_videos(tmp_path, clip, tiny, monkeypatch):
+    import timewarp_hf.video as video  # the runner imports sample_frames from here when it decodes
+
+    root = _tvbench_windows(tmp_path / "tvbench", clip)
+    seen = []
+
+    original = video.sample_frames
+
+    def spy(source, **kwargs):
+        seen.append((Path(str(source)).name, kwargs.get("start"), kwargs.get("end")))
+        return original(source, **kwargs)
+
+    monkeypatch.setattr(video, "sample_frames", spy)
+    scores = run_eval(
+        EvalArguments(
+            model=tiny, benchmark="tvbench", data=str(root), output=str(tmp_path / "run"), max_new_tokens=2
+        )
+    )
+    assert ("1HGEX.mp4", 0.5, 1.0) in seen and ("6IL0C.mp4", 0.25, 0.75) in seen
+    assert scores["failed_videos"] == {"missing": 1} and scores["missing_videos"] == {"action_antonym": 1}
+    assert "NTU RGB+D" in scores["missing_video_hints"]["action_antonym"]
+    records = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    error = next(r["error"] for r in records if "error" in r)
+    assert "NTU RGB+D" in error and "video/action_antonym/" in error
+    assert [r["window"] for r in records if r["category"] == "action_localization"] == [[0.25, 0.75]]
+
+
+def test_vinoground_is_found_in_the_hub_repository_layout(tmp_path, clip):
+    """The Hub repository's own layout: the question JSONs at its root, videos in the two folders."""
+    nested = _vinoground(tmp_path / "nested", clip)
+    flat = tmp_path / "flat"
+    shutil.copytree(nested, flat)
+    for folder, name in (
+        ("vinoground_videos", "vinoground_textscore.json"),
+        ("vinoground_videos_concated", "vinoground_videoscore.json"),
+    ):
+        (flat / folder / name).rename(flat / name)
+    expected = [
+        (e.id, e.answer, Path(e.video).name)
+        for e in load_examples(*resolve_benchmark("vinoground", str(nested))).examples
+    ]
+    found = load_examples(*resolve_benchmark("vinoground", str(flat))).examples
+    assert [(e.id, e.answer, Path(e.video).name) for e in found] == expected and len(found) == 8
+    assert all(Path(e.video).is_file() for e in found)
+    (flat / "vinoground_textscore.json").unlink()
+    with pytest.raises(
+        ValueError, match="vinoground_videos/vinoground_textscore.json or vinoground_textscore.json"
+    ):
+        load_examples(*resolve_benchmark("vinoground", str(flat)))
+
+
+def test_mvbench_finds_files_by_name_only_in_their_subtasks_folder(tmp_path, clip):
+    """clevrer and perception both name clips video_<n>.mp4: a file found by name comes from its own
+    subtask's folder, never from another's; the missing-videos hint names the `video` branch."""
+    other = make_synthetic_video(tmp_path / "other.mp4", num_frames=6, fps=6)
+    direction = [
+        {"video": "video_10009.mp4", "question": "Which way?", "candidates": ["up", "down"], "answer": "up"}
+    ]
+    count = [{"video": "video_10009.mp4", "question": "How many?", "candidates": ["1", "2"], "answer": "2"}]
+    root = tmp_path / "mvbench"
+    # both in a layout other than lmms-eval's, so both are looked up by name
+    _place(clip, root, "extracted/clevrer/video_validation/video_10009.mp4")
+    _place(other, root, "extracted/perception/videos/video_10009.mp4")
+    _hub_folder(root, {"moving_direction": {"train": direction}, "action_count": {"train": count}})
+    loaded = load_examples(*resolve_benchmark("mvbench", str(root)))
+    videos = {e.category: Path(e.video).relative_to(root).as_posix() for e in loaded.examples}
+    assert videos == {
+        "moving_direction": "extracted/clevrer/video_validation/video_10009.mp4",
+        "action_count": "extracted/perception/videos/video_10009.mp4",
+    }
+    (root / "extracted/perception/videos/video_10009.mp4").unlink()
+    loaded = load_examples(*resolve_benchmark("mvbench", str(root)))
+    assert loaded.missing_videos == {"action_count": 1}  # not taken from clevrer's folder
+    assert "--revision video" in loaded.missing_video_hints["action_count"]
+    with pytest.raises(ValueError, match="--revision video"):
+        load_examples(*resolve_benchmark("mvbench"), video_dir=str(tmp_path / "absent"))
+
+
+def test_perception_test_ids_are_unique_across_videos(tmp_path, clip):
+    rows = [
+        {"video_name": f"video_{n}", "question": "Which moves first?", "question_id": "0",
+         "options": ["a", "b", "c"], "answer_id": 1, "area": "physics"}
+        for n in (1, 2)
+    ]  # fmt: skip
+    root = tmp_path / "pt"
+    _place(clip, root, "videos/video_1.mp4", "videos/video_2.mp4")
+    _hub_folder(root, {"mc_question_val": {"validation": rows}})
+    examples = load_examples(*resolve_benchmark("perceptiontest", str(root))).examples
+    assert [e.id for e in examples] == ["video_1/0", "video_2/0"]
+
+
+def test_scores_record_the_dataset_revision_and_rows(tmp_path, benchmarks, tiny, monkeypatch):
+    """A local copy made by `hf download --local-dir` records its commit; scores.json says which one and
+    how many rows it had; the Hub id's commit is read from the local Hub cache offline."""
+    from timewarp_hf.evaluation.provenance import dataset_revision
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    copy = tmp_path / "videomme"
+    shutil.copytree(benchmarks["videomme"], copy)
+    meta = copy / ".cache" / "huggingface" / "download" / "data"
+    meta.mkdir(parents=True)
+    (meta / "videomme-test.jsonl.metadata").write_text(f"{commit}\nabc\n1700000000.0\n")
+    scores = run_eval(
+        EvalArguments(
+            model=tiny, benchmark="videomme", data=str(copy), output=str(tmp_path / "run"), max_new_tokens=2
+        )
+    )
+    assert scores["dataset"]["revision"] == commit and scores["dataset"]["rows"] == 2
+    assert scores["dataset"]["id"] == "lmms-eval/Video-MME" and scores["dataset"]["split"] == "test"
+    written = json.loads((tmp_path / "run" / "scores.json").read_text())
+    assert written["model_index_datasets"]["videomme"] == {
+        "id": "lmms-eval/Video-MME", "config": None, "split": "test", "revision": commit, "rows": 2
+    }  # fmt: skip
+    from timewarp_hf.evaluation import run_compare
+
+    run_compare(tmp_path / "run", tmp_path / "run", output=tmp_path / "card.json")
+    sidecar = json.loads((tmp_path / "card.datasets.json").read_text())
+    assert sidecar["videomme"]["revision"] == commit and sidecar["videomme"]["rows"] == 2
+    assert set(json.loads((tmp_path / "card.json").read_text())) == {"videomme"}  # what hub reads, unchanged
+    assert dataset_revision(str(benchmarks["videomme"])) is None  # a folder made by hand: unknown
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hub"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    refs = cache / "datasets--OpenGVLab--MVBench" / "refs"
+    refs.mkdir(parents=True)
+    (refs / "video").write_text(commit[::-1])
+    assert dataset_revision("OpenGVLab/MVBench", "video") == commit[::-1]
+    assert dataset_revision("OpenGVLab/MVBench") is None  # main was never resolved here
+
+
+# -------------------------------------------------------------------------------------- temporal probes
+
+
+def test_probe_orders_come_from_the_package_warps():
+    from timewarp_hf.evaluation.runner import probe_indices
+
+    frames = [0, 3, 6, 9, 12, 15, 18, 21]
+    assert probe_indices("reverse", frames, "q1") == frames[::-1]
+    shuffled = probe_indices("shuffle", frames, "q1")
+    assert sorted(shuffled) == frames and shuffled != frames
+    assert shuffled == probe_indices("shuffle", frames, "q1")  # seeded by the question id
+    frozen = probe_indices("freeze", frames, "q1")
+    assert len(frozen) == len(frames) and len(set(frozen)) == len(frames) - 3
+    assert probe_indices("single_frame", frames, "q1") == [0] * len(frames)
+    with pytest.raises(ValueError, match="Unknown probe"):
+        EvalArguments(model="m", benchmark="b", probe="mirror")
+
+
+def test_temporal_sensitivity_metric_per_category():
+    from timewarp_hf.metrics import load_metric
+
+    result = load_metric("temporal_sensitivity", keep_in_memory=True).compute(
+        predictions=["A", "B", "A", "B"],
+        probed_predictions=["B", "A", "A", None],
+        references=["A", "B", "A", "B"],
+        categories=["direction", "direction", "appearance", "appearance"],
+    )
+    assert (result["accuracy"], result["probed_accuracy"], result["drop"], result["flip_rate"]) == (
+        1.0,
+        0.25,
+        0.75,
+        0.75,
+    )
+    assert result["per_category"]["direction"] == {
+        "accuracy": 1.0,
+        "probed_accuracy": 0.0,
+        "drop": 1.0,
+        "flip_rate": 1.0,
+    }
+    assert result["per_category"]["appearance"]["flip_rate"] == 0.5  # an unreadable answer is a flip
+
+
+@pytest.mark.parametrize("scoring", ["generate", "likelihood"])
+def test_eval_probe_scores_the_same_questions_on_warped_frames(scoring, tmp_path, tiny, monkeypatch):
+    """An oracle that reads order: right on true frames, wrong on reversed frames for order questions
+    only. The probe must show it the exact reversal, and report the drop and flips on those questions."""
+    from timewarp_hf.evaluation import run_compare, runner
+
+    bench = tmp_path / "bench"
+    make_temporal_benchmark(bench, "test", pairs_per_type=1, question_types=("direction", "appearance"))
+    seen: dict[str, torch.Tensor] = {}
+
+    def oracle(examples, clips):
+        records = []
+        for e, c in zip(examples, clips):
+            if e.id not in seen:  # the true frames come first
+                seen[e.id] = c.data
+                letter = e.answer
+            else:
+                assert torch.equal(c.data, seen[e.id].flip(0))  # the probe showed the exact reversal
+                letter = e.answer if e.category == "appearance" else "AB"[1 - "AB".index(e.answer)]
+            records.append(
+                runner._record(
+                    e, scoring, e.prompt, prediction=f"({letter})" if scoring == "generate" else letter
+                )
+            )
+        return records
+
+    monkeypatch.setattr(runner, "_generate_answerer", lambda *a, **k: oracle)
+    monkeypatch.setattr(runner, "_likelihood_answerer", lambda *a, **k: oracle)
+    out = tmp_path / "run"
+    args = EvalArguments(model=tiny, benchmark=str(bench), output=str(out), scoring=scoring, probe="reverse")
+    scores = run_eval(args)
+    probe = scores["probe"]
+    assert probe["warp"] == "reverse" and probe["questions"] == scores["scored"] == 4
+    assert (probe["accuracy"], probe["probed_accuracy"], probe["drop"], probe["flip_rate"]) == (
+        1.0,
+        0.5,
+        0.5,
+        0.5,
+    )
+    assert (
+        probe["per_category"]["direction"]["drop"] == 1.0
+        and probe["per_category"]["appearance"]["drop"] == 0.0
+    )
+    assert scores["metrics"]["reverse_drop"] == 0.5 and scores["metrics"]["reverse_flip_rate"] == 0.5
+    suffix = "_likelihood" if scoring == "likelihood" else ""
+    assert scores["model_index"]["synthetic_temporal"][f"reverse_drop{suffix}"] == 50.0
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert all("probe_prediction" in r and "probe_correct" in r and r["probe_indices"] for r in records)
+    assert "temporal sensitivity (reverse probe" in runner.format_scores(scores)
+    # a re-run answers nothing again; a run without the probe into the same folder is refused
+    seen.clear()
+    again = run_eval(args)
+    assert not seen and again["probe"]["drop"] == 0.5
+    with pytest.raises(ValueError, match="probe"):
+        run_eval(EvalArguments(model=tiny, benchmark=str(bench), output=str(out), scoring=scoring))
+    # --compare shows the probe's numbers for base vs tuned
+    table = run_compare(out / "scores.json", out / "scores.json")
+    assert "| synthetic_temporal | reverse_drop | 50.0 | 50.0 | +0.0 |" in table

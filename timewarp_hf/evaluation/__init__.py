@@ -9,8 +9,8 @@
                                    benchmark="mvbench"))
     print(run_compare(base["output"], tuned["output"], output="eval_results.json"))
 
-:mod:`~timewarp_hf.evaluation.adapters` normalises each benchmark's own Hub schema into one evaluation
-schema; :mod:`~timewarp_hf.evaluation.runner` runs the model (generation, or option likelihood from
+:mod:`~timewarp_hf.evaluation.benchmarks` holds one module per benchmark (its Hub schema, prompt and
+answer rules), gathered and loaded by :mod:`~timewarp_hf.evaluation.adapters` into one evaluation schema; :mod:`~timewarp_hf.evaluation.runner` runs the model (generation, or option likelihood from
 :mod:`~timewarp_hf.evaluation.likelihood`), resumes, and scores with :mod:`timewarp_hf.metrics`;
 :mod:`~timewarp_hf.evaluation.compare` puts two runs side by side. Importing this package loads neither
 torch nor transformers: they load when a model does.
@@ -18,10 +18,20 @@ torch nor transformers: they load when a model does.
 
 from .adapters import ADAPTERS, BenchmarkAdapter, EvalExample, get_adapter, load_examples, resolve_benchmark
 from .compare import compare_scores, load_scores, run_compare
-from .runner import SCORINGS, EvalArguments, configure_eval, format_scores, load_model, run_eval, run_eval_cli
+from .runner import (
+    PROBES,
+    SCORINGS,
+    EvalArguments,
+    configure_eval,
+    format_scores,
+    load_model,
+    run_eval,
+    run_eval_cli,
+)
 
 __all__ = [
     "ADAPTERS",
+    "PROBES",
     "SCORINGS",
     "BenchmarkAdapter",
     "EvalArguments",

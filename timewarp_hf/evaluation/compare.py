@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compare_scores", "load_scores", "run_compare"]
+__all__ = ["compare_scores", "dataset_versions", "load_scores", "run_compare"]
 
 
 def load_scores(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -86,13 +86,29 @@ def compare_scores(
     return table + "".join(f"\n\nnote: {note}" for note in notes), results
 
 
+def dataset_versions(tuned: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{card benchmark: {id, config, split, revision, rows}}``: which version of each benchmark the tuned
+    side's model-index numbers were scored on (``scores.json``'s ``model_index_datasets``)."""
+    versions: dict[str, dict[str, Any]] = {}
+    for scores in tuned.values():
+        versions.update(scores.get("model_index_datasets") or {})
+    return versions
+
+
 def run_compare(base: str | Path, tuned: str | Path, output: str | Path | None = None) -> str:
-    """Compare two runs (files or folders); write the tuned model's eval results to ``output`` if given."""
-    table, results = compare_scores(load_scores(base), load_scores(tuned))
+    """Compare two runs (files or folders); write the tuned model's eval results to ``output`` if given,
+    and the benchmark versions they were scored on next to it (``<output stem>.datasets.json``)."""
+    tuned_scores = load_scores(tuned)
+    table, results = compare_scores(load_scores(base), tuned_scores)
     if output is not None:
         if not results:
             raise ValueError(f"{tuned} has no scored benchmark to write as eval results")
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         Path(output).write_text(json.dumps(results, indent=2) + "\n")
         table += f"\n\neval results for the model card written to {output}"
+        versions = dataset_versions(tuned_scores)
+        if versions:
+            sidecar = Path(output).with_suffix(".datasets.json")
+            sidecar.write_text(json.dumps(versions, indent=2) + "\n")
+            table += f"; the benchmark versions they were scored on to {sidecar}"
     return table

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCORINGS",
     "EvalArguments",
+    "PROBES",
     "configure_eval",
     "format_scores",
     "load_model",
@@ -51,6 +52,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SCORINGS = ("generate", "likelihood")
+#: ``--probe``: the same questions again on temporally warped frames (:mod:`timewarp_hf.warps`), to measure
+#: how much the answers depend on time. ``shuffle`` is a full permutation (``local_shuffle`` over every
+#: frame), ``freeze`` the package's stall (one frame held for 3 more), ``single_frame`` the first frame
+#: held throughout (``freeze`` over the whole clip): no motion left at all.
+PROBES = ("reverse", "shuffle", "freeze", "single_frame")
 PREDICTIONS, SCORES, CONFIG = "predictions.jsonl", "scores.json", "eval_config.json"
 # What the predictions depend on: a re-run into the same folder must agree on these.
 _IDENTITY = (
@@ -66,6 +72,7 @@ _IDENTITY = (
     "max_frames",
     "scoring",
     "max_new_tokens",
+    "probe",
 )
 # Each metric's headline numbers: the ones a model card reports.
 _HEADLINE = {
@@ -97,6 +104,8 @@ class EvalArguments:
         scoring: ``generate`` (read the answer from free text) or ``likelihood`` (most probable option).
         device: Where the model runs (default: ``cuda`` when available, else ``cpu``).
         dtype: ``from_pretrained`` dtype (``auto`` keeps the checkpoint's).
+        probe: One of :data:`PROBES`: also answer every question on frames warped that way, and report
+            accuracy on true vs probed frames, the drop and the flip rate (``temporal_sensitivity``).
     """
 
     model: str
@@ -117,10 +126,13 @@ class EvalArguments:
     scoring: str = "generate"
     device: str | None = None
     dtype: str = "auto"
+    probe: str | None = None
 
     def __post_init__(self) -> None:
         from ..metrics import MODES
 
+        if self.probe is not None and self.probe not in PROBES:
+            raise ValueError(f"Unknown probe {self.probe!r}; accepted: {', '.join(PROBES)}")
         if self.scoring not in SCORINGS:
             raise ValueError(f"Unknown scoring {self.scoring!r}; accepted: {', '.join(SCORINGS)}")
         if self.mode not in MODES:
@@ -219,6 +231,11 @@ def _record(example: EvalExample, scoring: str, prompt: str, **result: Any) -> d
         "scoring": scoring,
         **({"group": example.group} if example.group else {}),
         **({"question_type": example.question_type} if example.question_type else {}),
+        **(
+            {"window": [example.start, example.end]}
+            if example.start is not None or example.end is not None
+            else {}
+        ),
     }
     record.update(result)
     return record
@@ -299,7 +316,12 @@ def _decoded_batches(
             try:
                 clips.append(
                     sample_frames(
-                        example.video, num_frames=args.num_frames, fps=args.fps, max_frames=args.max_frames
+                        example.video,
+                        num_frames=args.num_frames,
+                        fps=args.fps,
+                        max_frames=args.max_frames,
+                        start=example.start or 0.0,
+                        end=example.end,
                     )
                 )
             except VideoDecodeError as exc:
@@ -316,8 +338,70 @@ def _decoded_batches(
             yield batch, clips
 
 
+def probe_indices(probe: str, indices: list[int], key: str) -> list[int]:
+    """The frame order ``probe`` shows instead of ``indices`` (the clip in true order), drawn with a seed
+    fixed by ``key`` (the question id), so a re-run shows the same probed frames."""
+    import hashlib
+
+    from ..warps import apply_warp
+
+    seed = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
+    if probe == "reverse":
+        return apply_warp("reverse", indices, seed=seed).indices
+    if probe == "shuffle":
+        return apply_warp("local_shuffle", indices, seed=seed, window=len(indices)).indices
+    if probe == "freeze":
+        return apply_warp("freeze", indices, seed=seed).indices
+    if probe == "single_frame":
+        return apply_warp("freeze", indices, seed=seed, length=len(indices) - 1).indices
+    raise ValueError(f"Unknown probe {probe!r}; accepted: {', '.join(PROBES)}")
+
+
+def _probed(clip: Frames, order: list[int]) -> Frames:
+    """The clip's frames in ``order``, shown at the true clip's rate (its indices are kept for that)."""
+    from dataclasses import replace
+
+    return replace(clip, data=clip.take(order))
+
+
+def _explained(example: EvalExample, error: VideoDecodeError, hints: dict[str, str]) -> str:
+    """The decode error, with what to do about it when the video is missing (its subtask's hint)."""
+    hint = hints.get(example.category) if error.kind == "missing" else None
+    return f"{error} ({hint})" if hint else str(error)
+
+
+def _with_probe(
+    records: list[dict[str, Any]], readable: list[tuple[EvalExample, Frames]], probe: str, answer: Answerer
+) -> list[dict[str, Any]]:
+    """Answer the same questions on probed frames; each record gets ``probe_prediction`` (and, for
+    likelihood scoring, ``probe_option_logprobs``) and the order shown, or ``probe_error``."""
+    from ..warps import WarpError
+
+    probed: list[tuple[dict[str, Any], EvalExample, Frames]] = []
+    for record, (example, clip) in zip(records, readable):
+        try:
+            order = probe_indices(probe, list(clip.indices), example.id)
+        except WarpError as exc:  # too few frames for this probe
+            record["probe_error"] = str(exc)
+            continue
+        record["probe_indices"] = order
+        probed.append((record, example, _probed(clip, order)))
+    if probed:
+        answers = answer([e for _, e, _ in probed], [c for _, _, c in probed])
+        for (record, _, _), result in zip(probed, answers):
+            record["probe_prediction"] = result["prediction"]
+            if "option_logprobs" in result:
+                record["probe_option_logprobs"] = result["option_logprobs"]
+    return records
+
+
 def _answer_all(
-    pending: list[EvalExample], args: EvalArguments, adapter: BenchmarkAdapter, path: Path, done: int
+    pending: list[EvalExample],
+    args: EvalArguments,
+    adapter: BenchmarkAdapter,
+    path: Path,
+    done: int,
+    hints: dict[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Answer ``pending`` batch by batch, appending each batch's records to ``path`` as soon as it ends."""
     from ..video import VideoDecodeError
@@ -335,8 +419,10 @@ def _answer_all(
         for batch, clips in _decoded_batches(pending, args):
             readable = [(e, c) for e, c in zip(batch, clips) if not isinstance(c, VideoDecodeError)]
             records = answer([e for e, _ in readable], [c for _, c in readable]) if readable else []
+            if args.probe and readable:
+                records = _with_probe(records, readable, args.probe, answer)
             records += [
-                _record(e, args.scoring, e.prompt, error=str(c), error_kind=c.kind)
+                _record(e, args.scoring, e.prompt, error=_explained(e, c, hints or {}), error_kind=c.kind)
                 for e, c in zip(batch, clips)
                 if isinstance(c, VideoDecodeError)
             ]
@@ -403,16 +489,74 @@ def _score(
     }
 
 
-def _model_index(adapter: BenchmarkAdapter, metrics: dict[str, Any], scoring: str) -> dict[str, dict]:
+def _score_probe(
+    metric: Any, adapter: BenchmarkAdapter, answered: list[tuple[EvalExample, dict]], probe: str
+) -> dict[str, Any]:
+    """``temporal_sensitivity`` of the answers read on true vs probed frames, under the same rule; writes
+    ``probe_extracted``/``probe_correct`` into the records."""
+    from ..metrics import load_metric
+
+    pairs = [(e, r) for e, r in answered if "probe_prediction" in r and "extracted" in r]
+    if adapter.metric == "vinoground":
+        kept, _ = _complete_pairs([e for e, _ in pairs])
+        ids = {e.id for e in kept}
+        pairs = [(e, r) for e, r in pairs if e.id in ids]
+    result: dict[str, Any] = {"warp": probe, "questions": len(pairs)}
+    if not pairs:
+        return result
+    columns: dict[str, list] = {
+        "predictions": [r["probe_prediction"] for _, r in pairs],
+        "references": [e.answer for e, _ in pairs],
+        "options": [e.options for e, _ in pairs],
+        "categories": [e.category for e, _ in pairs],
+    }
+    if adapter.metric == "vinoground":
+        columns["pair_ids"] = [e.group for e, _ in pairs]
+        columns["question_types"] = [e.question_type for e, _ in pairs]
+    probed = metric.compute(**columns)["extracted"]
+    for (example, record), answer in zip(pairs, probed):
+        record.update(probe_extracted=answer, probe_correct=answer == example.answer)
+    sensitivity = load_metric("temporal_sensitivity", keep_in_memory=True).compute(
+        predictions=[r["extracted"] or "" for _, r in pairs],
+        probed_predictions=[a or "" for a in probed],
+        references=[e.answer for e, _ in pairs],
+        categories=[e.category for e, _ in pairs],
+    )
+    return {**result, **sensitivity}
+
+
+def _model_index(
+    adapter: BenchmarkAdapter, metrics: dict[str, Any], scoring: str, probe: str | None = None
+) -> dict[str, dict]:
     """The headline numbers, in percent, as ``{benchmark: {metric: value}}`` for ``model-index``; scores
     read from likelihoods say so in the metric name, since they are not comparable with generated ones."""
     suffix = "_likelihood" if scoring == "likelihood" else ""
+    # The probe's numbers (``reverse_accuracy``, ``reverse_drop``, ``reverse_flip_rate``) go with them.
+    probed = [n for n in metrics if probe and n.startswith(f"{probe}_")]
     values = {
         f"{adapter.card_prefix}{name}{suffix}": round(100 * metrics[name], 2)
-        for name in _HEADLINE[adapter.metric]
+        for name in (*_HEADLINE[adapter.metric], *probed)
         if metrics.get(name) is not None
     }
     return {adapter.card_name: values} if values else {}
+
+
+def _dataset_record(
+    adapter: BenchmarkAdapter, source: str, loaded: LoadedBenchmark, args: EvalArguments
+) -> dict[str, Any]:
+    """Which version of the benchmark was scored: its Hub id, config, split, commit and row count."""
+    from .provenance import dataset_revision
+
+    requested = None if os.path.isdir(source) else adapter.hub_kwargs.get("revision")
+    return {
+        "id": adapter.hub_id,
+        "source": source,
+        "config": ",".join(args.subsets) if args.subsets else adapter.config,
+        "split": args.split or adapter.split,
+        "requested_revision": requested,
+        "revision": dataset_revision(source, requested),
+        "rows": loaded.rows,
+    }
 
 
 def _default_output(args: EvalArguments, adapter: type[BenchmarkAdapter]) -> Path:
@@ -449,15 +593,28 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
 
     records = _read_records(folder / PREDICTIONS)
     for record in records.values():  # verdicts are re-read below, under this run's rule and mode
-        record.pop("extracted", None)
-        record.pop("correct", None)
-    pending = [e for e in examples if "prediction" not in records.get(e.id, {})]
+        for verdict in ("extracted", "correct", "probe_extracted", "probe_correct"):
+            record.pop(verdict, None)
+
+    def complete(record: dict[str, Any]) -> bool:
+        if "prediction" not in record:
+            return False
+        return not args.probe or "probe_prediction" in record or "probe_error" in record
+
+    pending = [e for e in examples if not complete(records.get(e.id, {}))]
     if pending:
-        for record in _answer_all(pending, args, adapter, folder / PREDICTIONS, len(examples) - len(pending)):
+        done = len(examples) - len(pending)
+        hints = loaded.missing_video_hints
+        for record in _answer_all(pending, args, adapter, folder / PREDICTIONS, done, hints):
             records[record["id"]] = record
     answered = [(e, records[e.id]) for e in examples if "prediction" in records[e.id]]
     failed = Counter(records[e.id]["error_kind"] for e in examples if "prediction" not in records[e.id])
     scored = _score(metric, adapter, answered)
+    if args.probe:
+        probe = _score_probe(metric, adapter, answered, args.probe)
+        scored["probe"] = probe
+        for name in ("probed_accuracy", "drop", "flip_rate"):
+            scored["metrics"][f"{args.probe}_{name.removeprefix('probed_')}"] = probe.get(name)
 
     order = {e.id: k for k, e in enumerate(loaded.examples)}
     with open(folder / f"{PREDICTIONS}.tmp", "w") as handle:  # then renamed: never a half-written file
@@ -469,6 +626,7 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
         "benchmark": adapter.name,
         "hub_id": adapter.hub_id,
         "source": source,
+        "dataset": _dataset_record(adapter, source, loaded, args),
         "model": args.model,
         "adapter": args.adapter,
         "scoring": args.scoring,
@@ -476,12 +634,20 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
         "metric": adapter.metric,
         "rule": adapter.rule,
         "frames": {"num_frames": args.num_frames, "fps": args.fps, "max_frames": args.max_frames},
+        "probe": args.probe,
         "questions": len(examples),
         "failed_videos": dict(failed),
+        "missing_videos": loaded.missing_videos,
+        "missing_video_hints": loaded.missing_video_hints,
         "invalid_rows": loaded.invalid_rows,
         **scored,
     }
-    scores["model_index"] = _model_index(adapter, scored["metrics"], args.scoring)
+    scores["model_index"] = _model_index(adapter, scored["metrics"], args.scoring, args.probe)
+    # What the model-index entries were scored on, per card benchmark (the Hub's dataset revision/rows).
+    scores["model_index_datasets"] = {
+        name: {k: scores["dataset"][k] for k in ("id", "config", "split", "revision", "rows")}
+        for name in scores["model_index"]
+    }
     (folder / SCORES).write_text(json.dumps(scores, indent=2) + "\n")
     scores["output"] = str(folder)
     return scores
@@ -529,6 +695,30 @@ def format_scores(scores: dict[str, Any]) -> str:
             )
     if "unparsed_rate" in metrics:
         lines.append(f"\nanswers nothing could be read from: {_percent(metrics['unparsed_rate'])}%")
+    probe = scores.get("probe")
+    if isinstance(probe, dict) and probe.get("questions"):
+        lines += [
+            "",
+            f"temporal sensitivity ({probe['warp']} probe, {probe['questions']} questions):",
+            "",
+            "| category | accuracy | probed | drop | flip rate |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for category, values in [*probe["per_category"].items(), ("**all**", probe)]:
+            cells = " | ".join(
+                _percent(values[k]) for k in ("accuracy", "probed_accuracy", "drop", "flip_rate")
+            )
+            lines.append(f"| {category} | {cells} |")
+    for category, count in scores.get("missing_videos", {}).items():
+        lines.append(
+            f"\n{count} {category} video(s) missing: {scores['missing_video_hints'].get(category, '')}"
+        )
+    dataset = scores.get("dataset") or {}
+    if dataset.get("rows"):
+        lines.append(
+            f"\ndataset: {dataset.get('id') or dataset.get('source')}, {dataset['rows']} rows"
+            + (f", revision {dataset['revision']}" if dataset.get("revision") else ", revision unknown")
+        )
     return "\n".join(lines)
 
 
@@ -557,6 +747,9 @@ def configure_eval(p: argparse.ArgumentParser) -> None:
                    help="generate and read the answer, or pick the most likely option text")  # fmt: skip
     p.add_argument("--device", help="cuda, cpu, ... (default: cuda when available)")
     p.add_argument("--dtype", default="auto", help="model dtype (default: the checkpoint's)")
+    p.add_argument("--probe", choices=PROBES,
+                   help="also answer on reversed/shuffled/frozen/single-frame clips and report accuracy "
+                   "true vs probed, the drop and the flip rate")  # fmt: skip
     p.add_argument("--compare", nargs=2, metavar=("BASE", "TUNED"),
                    help="compare two runs' scores.json (or folders of them) instead of running")  # fmt: skip
 

@@ -11,7 +11,8 @@ through ``evaluate.load`` on a local path, and is importable as a class too::
     metric = timewarp_hf.metrics.TemporalMCQ(benchmark="mvbench")
 
 The answer-extraction rules the metrics share are pure functions in
-:mod:`timewarp_hf.metrics.extraction`. Importing ``evaluate`` takes seconds (it pulls in transformers
+:mod:`timewarp_hf.metrics.extraction` (the shared corrected extractor; each benchmark's own rule lives in
+its module under :mod:`timewarp_hf.evaluation.benchmarks`, built on :mod:`timewarp_hf.metrics.rules`). Importing ``evaluate`` takes seconds (it pulls in transformers
 pipelines), so the metric classes load on first use and the extraction rules import without it.
 """
 
@@ -21,22 +22,23 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from timewarp_hf.metrics.extraction import BENCHMARKS, MODES, extract_answer
-
 if TYPE_CHECKING:
     import evaluate
 
+    from timewarp_hf.metrics.extraction import BENCHMARKS, MODES, extract_answer
     from timewarp_hf.metrics.llm_judge import LLMJudge
     from timewarp_hf.metrics.paired_yes_no import PairedYesNo
     from timewarp_hf.metrics.temporal_mcq import TemporalMCQ
+    from timewarp_hf.metrics.temporal_sensitivity import TemporalSensitivity
     from timewarp_hf.metrics.vinoground import Vinoground
 
-METRICS = ("temporal_mcq", "vinoground", "paired_yes_no", "llm_judge")
+METRICS = ("temporal_mcq", "vinoground", "paired_yes_no", "llm_judge", "temporal_sensitivity")
 _CLASSES = {
     "TemporalMCQ": "temporal_mcq",
     "Vinoground": "vinoground",
     "PairedYesNo": "paired_yes_no",
     "LLMJudge": "llm_judge",
+    "TemporalSensitivity": "temporal_sensitivity",
 }
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "MODES",
     "PairedYesNo",
     "TemporalMCQ",
+    "TemporalSensitivity",
     "Vinoground",
     "extract_answer",
     "load_metric",
@@ -75,6 +78,10 @@ def load_metric(name: str, **config) -> evaluate.EvaluationModule:
 
 
 def __getattr__(name: str):
+    # The extraction rules gather every benchmark module's RULES (timewarp_hf.evaluation.benchmarks), which
+    # import timewarp_hf.metrics.rules: loading them on first use keeps that import free of cycles.
+    if name in ("BENCHMARKS", "MODES", "extract_answer"):
+        return getattr(importlib.import_module(f"{__name__}.extraction"), name)
     if name in _CLASSES:
         return getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,42 +5,95 @@ A Video-LLM answers a multiple-choice question in free text ("B", "(B) walking",
 names. Two families of readers live here:
 
 * **corrected** (:func:`extract_choice`, :func:`extract_yes_no`): one extractor for every benchmark. It
-  reads bare letters, ``(B)``, ``B.``, ``B) text``, "The answer is B", "Option 2" for numbered options,
-  lowercase letters where they cannot be words, and option text without a letter. It never reads the
+  reads the final answer after a reasoning block (:func:`final_answer`), bare letters, ``(B)``, ``B.``,
+  ``B) text``, "The answer is B", Chinese answer phrases ("答案是C"), "Option 2" for numbered options,
+  lowercase letters where they cannot be words, and option text without a letter, in any case; yes/no
+  also informal ("Nope", "Yeah", "Not really", "Y") and Chinese ("是", "不是"). It never reads the
   article "A" ("A man opens the door") or a capital letter inside a word as an option, never guesses
   when nothing names an option, and with ``strict=True`` refuses outputs that name several options.
-* **reference** (``reference_<benchmark>``): line-by-line ports of the scoring rules of lmms-eval 0.7.3
-  (``lmms_eval/tasks/<task>/utils.py``), their flaws included, so a number can be compared with one that
+* **reference** (``reference_<benchmark>``, each in its benchmark's module under
+  :mod:`timewarp_hf.evaluation.benchmarks`, re-exported here): line-by-line ports of the scoring rules of
+  lmms-eval 0.7.3 (``lmms_eval/tasks/<task>/utils.py``), read after lmms-eval's evaluator pre-processing
+  (:func:`~timewarp_hf.metrics.rules.lmms_eval_response`), their flaws included, so a number can be compared with one that
   lmms-eval reports. Two things cannot be reproduced and are replaced by "no answer" (``None``): the
   GPT judge that TempCompass and ViTaTeCS call when their rules match nothing (lmms-eval scores those 0
   without an API key, so the scores still agree), and the *random* option that NExT-QA, EgoSchema and
   LongVideoBench draw when their parser finds nothing.
 
-:data:`BENCHMARKS` maps each benchmark name to its :class:`BenchmarkRule`; :func:`extract_answer`
+:data:`BENCHMARKS` maps each benchmark name to its :class:`BenchmarkRule` (gathered from the benchmark
+modules' ``RULES``); :func:`extract_answer`
 reads one prediction under a benchmark's rule and :func:`answer_reader` returns that reader for many.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-LETTERS = string.ascii_uppercase
-MODES = ("corrected", "reference")
+from timewarp_hf.evaluation.benchmarks import RULES
+from timewarp_hf.evaluation.benchmarks.egoschema import reference_egoschema
+from timewarp_hf.evaluation.benchmarks.longvideobench import reference_longvideobench
+from timewarp_hf.evaluation.benchmarks.motionbench import reference_motionbench
+from timewarp_hf.evaluation.benchmarks.mvbench import reference_mvbench
+from timewarp_hf.evaluation.benchmarks.nextqa import reference_nextqa
+from timewarp_hf.evaluation.benchmarks.perceptiontest import reference_perceptiontest
+from timewarp_hf.evaluation.benchmarks.tempcompass import (
+    caption_matching_lines,
+    reference_tempcompass_caption_matching,
+    reference_tempcompass_multi_choice,
+    reference_tempcompass_yes_no,
+)
+from timewarp_hf.evaluation.benchmarks.temporalbench import reference_temporalbench
+from timewarp_hf.evaluation.benchmarks.tomato import reference_tomato
+from timewarp_hf.evaluation.benchmarks.tvbench import reference_tvbench
+from timewarp_hf.evaluation.benchmarks.videohallucer import reference_videohallucer
+from timewarp_hf.evaluation.benchmarks.videomme import reference_videomme, reference_videomme_number_option
+from timewarp_hf.evaluation.benchmarks.vinoground import reference_vinoground
+from timewarp_hf.evaluation.benchmarks.vitatecs import reference_vitatecs
+from timewarp_hf.metrics.rules import (
+    LETTERS,
+    LMMS_EVAL_REASONING_TAGS,
+    MODES,
+    BenchmarkRule,
+    check_mode,
+    lmms_eval_response,
+)
 
-
-def check_mode(mode: str, strict: bool, reference: str) -> None:
-    """Validate a metric's ``mode``/``strict`` pair; ``reference`` names what reference mode reproduces."""
-    if mode not in MODES:
-        raise ValueError(f"Unknown mode {mode!r}; accepted: {', '.join(MODES)}")
-    if strict and mode == "reference":
-        raise ValueError(
-            f"strict=True needs mode='corrected': mode='reference' reproduces {reference}, "
-            "which never refuses"
-        )
+__all__ = [
+    "BENCHMARKS",
+    "LETTERS",
+    "LMMS_EVAL_REASONING_TAGS",
+    "MODES",
+    "BenchmarkRule",
+    "answer_reader",
+    "caption_matching_lines",
+    "check_mode",
+    "extract_answer",
+    "extract_choice",
+    "extract_yes_no",
+    "final_answer",
+    "get_rule",
+    "lmms_eval_response",
+    "reference_egoschema",
+    "reference_longvideobench",
+    "reference_motionbench",
+    "reference_mvbench",
+    "reference_nextqa",
+    "reference_perceptiontest",
+    "reference_tempcompass_caption_matching",
+    "reference_tempcompass_multi_choice",
+    "reference_tempcompass_yes_no",
+    "reference_temporalbench",
+    "reference_tomato",
+    "reference_tvbench",
+    "reference_videohallucer",
+    "reference_videomme",
+    "reference_videomme_number_option",
+    "reference_vinoground",
+    "reference_vitatecs",
+]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -59,7 +112,11 @@ _PHRASES = (
     r"answer|option|choice|caption|sentence"
     r"|i\s+(?:would\s+)?(?:choose|select|pick|go\s+with)"
 )
-_STRIP_WHOLE = " \t\n\"'.,;:!?()[]{}<>"
+# Chinese answer phrases ("答案是C", "正确答案为：B", "我选A", "选项D"): CJK characters are word characters,
+# so "答案是C" has no word boundary before the letter; these are matched without one.
+_CJK_PHRASES = r"(?:正确)?答案|选项|选择|我选|应选|选"
+_CJK_COPULA = r"(?:应该是|应该选|应当是|应是|应为|就是|是|为|為)?"
+_STRIP_WHOLE = " \t\n\"'.,;:!?()[]{}<>。，、；：！？（）【】「」“”‘’"
 
 
 @dataclass(frozen=True)
@@ -68,6 +125,7 @@ class _LabelPatterns:
 
     labels: dict[str, int]  # label text (upper case) -> option index
     phrase: re.Pattern[str]
+    cjk_phrase: re.Pattern[str]
     leading: re.Pattern[str]
     bracketed: re.Pattern[str]
     punctuated: re.Pattern[str]
@@ -91,6 +149,9 @@ def _label_patterns(num_choices: int, numbered: bool) -> _LabelPatterns:
             rf"(?:option\s+|choice\s+)?[(\[]?(?P<label>{any_case}){edge_r}",
             re.IGNORECASE,
         ),
+        cjk_phrase=re.compile(
+            rf"(?:{_CJK_PHRASES})\s*{_CJK_COPULA}\s*[:：]?\s*[(（\[【]?(?P<label>{any_case})(?![A-Za-z0-9])"
+        ),
         # "(b)", "b)", "B.", "2:", "B -", or a capital letter on its own ("B because..."); a digit on
         # its own opens counts ("2 people...") too often to be a label.
         leading=re.compile(
@@ -113,20 +174,45 @@ def _normalize_text(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
+# Reasoning blocks of reasoning models, any case: <think>, <thinking>, <analysis>, <reasoning>.
+_REASONING_OPEN = re.compile(r"<(?:think|thinking|analysis|reasoning)>", re.IGNORECASE)
+_REASONING_CLOSE = re.compile(r"</(?:think|thinking|analysis|reasoning)>", re.IGNORECASE)
+
+
+def final_answer(prediction: str | None) -> str:
+    """The part of an output that is its answer, not its reasoning.
+
+    After a reasoning block the answer is what follows the last closing tag (a whole
+    ``<think>...</think>`` block, or only the closing tag when the chat template opened the block in the
+    prompt). A block that is opened and never closed is reasoning to the end: what comes before it is the
+    answer, so an output cut off inside its reasoning has no answer (it reads as unparsed rather than as
+    whichever option the reasoning mentioned last).
+    """
+    text = prediction or ""
+    closes = list(_REASONING_CLOSE.finditer(text))
+    if closes:
+        text = text[closes[-1].end() :]
+    unclosed = _REASONING_OPEN.search(text)
+    return text[: unclosed.start()] if unclosed else text
+
+
 def _clean(prediction: str | None) -> str:
     """Keep the final answer of a reasoning model, drop Markdown emphasis, collapse whitespace."""
-    text = prediction or ""
-    if "</think>" in text:
-        text = text.rsplit("</think>", 1)[1]
-    return " ".join(text.translate(_MARKDOWN).split())
+    return " ".join(final_answer(prediction).translate(_MARKDOWN).split())
+
+
+_SHOUTED_WORD = re.compile(r"\s+([A-Z][A-Z'’]+)\b")
 
 
 def _is_word(text: str, end: int, label: str) -> bool:
-    """True when the letter ending at ``end`` reads as a word: "A man", "I think", "is a dog"."""
+    """True when the letter ending at ``end`` reads as a word: "A man", "I think", "is a dog", and in
+    an output written in capitals, "A MAN"."""
     if not (label == "A" or label == "I" or label.islower()):
         return False
     following = _FOLLOWING_WORD.match(text, end)
-    return following is not None and following.group(1) not in _LABEL_FOLLOWERS
+    if following is None and label in ("A", "I"):
+        following = _SHOUTED_WORD.match(text, end)
+    return following is not None and following.group(1).lower() not in _LABEL_FOLLOWERS
 
 
 def _lettered_spans(text: str, options: Sequence[str]) -> list[tuple[int, int]]:
@@ -151,7 +237,7 @@ def _option_text_matches(text: str, options: Sequence[str]) -> list[int]:
 
 def _tiers(patterns: _LabelPatterns, text: str) -> Iterator[Iterable[re.Match[str]]]:
     """Label matches in ``text``, one iterable per tier, strongest tier first."""
-    yield patterns.phrase.finditer(text)
+    yield [*patterns.phrase.finditer(text), *patterns.cjk_phrase.finditer(text)]
     leading = patterns.leading.match(text)
     yield [leading] if leading else []
     yield [*patterns.bracketed.finditer(text), *patterns.punctuated.finditer(text)]
@@ -196,6 +282,13 @@ def extract_choice(
     whole = text.strip(_STRIP_WHOLE).upper()
     if whole in patterns.labels:
         return LETTERS[patterns.labels[whole]]
+    if options:  # the output is one option's text, in any case ("A MAN OPENS THE DOOR")
+        normalized = _normalize_text(text)
+        exact = [
+            i for i, option in enumerate(options) if normalized and _normalize_text(option) == normalized
+        ]
+        if len(exact) == 1:
+            return LETTERS[exact[0]]
 
     lettered: list[tuple[int, int]] | None = None  # found on first need: most outputs never need it
     named: set[int] = set()
@@ -220,483 +313,55 @@ def extract_choice(
     return LETTERS[matched[0]] if len(matched) == 1 else None
 
 
-_YES_NO = re.compile(r"\b(yes|no)\b")
+# Ways of saying no that contain a word of yes, tried first ("absolutely not", "not really").
+_NO_PHRASES = (
+    r"not\s+really|not\s+at\s+all|i\s+(?:don'?t|do\s+not)\s+think\s+so|(?:definitely|certainly|absolutely"
+    r"|of\s+course|surely)\s+not|no\s+way"
+)
+_NO_WORDS = r"no|nope|nah|negative"
+_YES_WORDS = r"yes|yeah|yep|yup|yea|affirmative"
+# Answers that open an output only ("Sure, ..."): anywhere else they are not answers ("I'm not sure").
+_YES_OPENERS = r"absolutely|certainly|definitely|of\s+course|sure|indeed"
+_LEADING_YES_NO = re.compile(
+    rf"^\W*(?:(?P<no>{_NO_PHRASES}|{_NO_WORDS})|(?P<yes>{_YES_WORDS}|{_YES_OPENERS}))\b"
+)
+_YES_NO = re.compile(rf"\b(?:(?P<no>{_NO_PHRASES}|{_NO_WORDS})|(?P<yes>{_YES_WORDS}))\b")
+# Chinese: 是/是的/对/有/正确 (yes), 不是/不对/否/不/没有/错 (no), opening the answer or after 答案是.
+_CJK_YES_NO = re.compile(
+    r"^(?:(?:正确)?答案\s*(?:是|为|為)?\s*[:：]?\s*)?(?:(?P<no>不是|不对|不對|不|否|没有|沒有|错|錯)|(?P<yes>是|对|對|有|正确|正確))"
+)
+_SINGLE_LETTER = {"y": "yes", "n": "no"}
 
 
 def extract_yes_no(prediction: str | None, *, strict: bool = False) -> str | None:
     """Read ``"yes"`` or ``"no"`` from a free-text answer, or ``None``.
 
-    The first word decides when it is yes or no ("No, the man..."); otherwise the only one of the two
-    words that appears ("The answer is yes."). Words that merely start with "no" ("not", "none",
-    "nothing") are not answers. When both appear after a first word that is neither, ``strict``
-    returns ``None`` and the default keeps the first one.
+    The opening decides when it is an answer: "No, the man...", informal ones ("Nope", "Yeah", "Yep",
+    "Nah", "Not really", "I don't think so", "Absolutely not", "Sure"), a lone "Y" or "N", or Chinese
+    ("是", "是的", "不是", "否", "没有", "答案是：不是"). Otherwise the only answer word that appears
+    ("The answer is yes.", "I don't think so."). Words that merely start with "no" ("not", "none",
+    "nothing") and hedges ("not sure") are not answers. When both appear after an opening that is
+    neither, ``strict`` returns ``None`` and the default keeps the first one.
     """
     text = _clean(prediction).lower()
-    leading = re.match(r"^\W*(yes|no)\b", text)
-    if leading:
-        return leading.group(1)
-    found = _YES_NO.findall(text)
+    whole = text.strip(_STRIP_WHOLE)
+    if whole in _SINGLE_LETTER:
+        return _SINGLE_LETTER[whole]
+    for pattern in (_LEADING_YES_NO, _CJK_YES_NO):
+        leading = pattern.match(whole)
+        if leading:
+            return leading.lastgroup
+    found = [match.lastgroup for match in _YES_NO.finditer(text)]
     if not found or (strict and len(set(found)) > 1):
         return None
     return found[0]
 
 
 # ----------------------------------------------------------------------------------------------------
-# Reference rules: ports of lmms-eval 0.7.3, lmms_eval/tasks/<task>/utils.py
+# Benchmarks: each benchmark module's RULES, gathered
 # ----------------------------------------------------------------------------------------------------
 
-
-def reference_tempcompass_multi_choice(prediction: str, options: Sequence[str]) -> str | None:
-    """``tempcompass_process_results_multi_choice``: only ``X``, ``X.``, ``X)`` at the very start
-    (``pred == answer`` is one case of ``X.``); anything else goes to the GPT judge."""
-    if prediction in ("A", "B", "C", "D"):
-        return prediction
-    for letter in "ABCD":
-        if prediction.startswith((letter + ".", letter + ")")):
-            return letter
-    return None
-
-
-def reference_tempcompass_yes_no(prediction: str, options: Sequence[str]) -> str | None:
-    """``extract_pred``: lower-cased output starting with "yes" or "no" (so "not", "none" read as no)."""
-    lowered = prediction.lower()
-    if lowered.startswith("yes"):
-        return "yes"
-    if lowered.startswith("no"):
-        return "no"
-    return None
-
-
-_CAPTION_LINE = re.compile(r"^(?:Caption|Sentence|Option) \w+: ")
-
-
-def caption_matching_lines(options: Sequence[str]) -> list[str]:
-    """TempCompass caption-matching options as the question shows them ("Caption A: ..."). Options
-    given as bare text are labelled "Caption A", "Caption B", ... (the most common label)."""
-    return [
-        option if _CAPTION_LINE.match(option) else f"Caption {LETTERS[i]}: {option}"
-        for i, option in enumerate(options)
-    ]
-
-
-def reference_tempcompass_caption_matching(prediction: str, options: Sequence[str]) -> str | None:
-    """``eval_rule``: the output must equal a whole option line, its sentence (also after a ``") "``),
-    or its label ("Caption A" / "A", dots removed); later rules and later options override earlier."""
-    lines = caption_matching_lines(options)
-    sentences = [line.split(": ")[1] for line in lines]
-    indices = [line.split(": ")[0] for line in lines]
-    short = [i.replace("Sentence ", "").replace("Option ", "").replace("Caption ", "") for i in indices]
-    matched = None
-    for i, line in enumerate(lines):
-        if line == prediction:
-            matched = i
-    for i, sentence in enumerate(sentences):
-        if sentence == prediction or (") " in prediction and sentence == prediction.split(") ")[1]):
-            matched = i
-    for i, label in enumerate(indices + short):
-        if label == prediction or label == prediction.replace(".", ""):
-            matched = i % len(lines)
-    return None if matched is None else LETTERS[matched]
-
-
-_MVBENCH_PUNCT = [
-    ";",
-    r"/",
-    "[",
-    "]",
-    '"',
-    "{",
-    "}",
-    "(",
-    ")",
-    "=",
-    "+",
-    "\\",
-    "_",
-    "-",
-    ">",
-    "<",
-    "@",
-    "`",
-    ",",
-    "?",
-    "!",
-]
-_MVBENCH_PERIOD = re.compile(r"(?!<=\d)(\.)(?!\d)")
-_MVBENCH_COMMA = re.compile(r"(\d)(\,)(\d)")
-_MVBENCH_OPTION = re.compile(r"^([A-E])\.\s*(.+)$", re.IGNORECASE)
-_MVBENCH_LETTER = re.compile(r"\b([A-E])\b", re.IGNORECASE)
-
-
-def reference_mvbench(prediction: str, options: Sequence[str]) -> str | None:
-    """``mcq_acc.process``: "X. text" at the start, else VQA-style punctuation stripping, lower case and
-    the first standalone a-e anywhere, so the article "a" reads as option A."""
-    match = _MVBENCH_OPTION.match(prediction.strip())
-    if match:
-        return match.group(1).upper()
-    answer = prediction.replace("\n", " ").replace("\t", " ").strip()
-    out = answer
-    for p in _MVBENCH_PUNCT:
-        if (p + " " in answer or " " + p in answer) or (re.search(_MVBENCH_COMMA, answer) is not None):
-            out = out.replace(p, "")
-        else:
-            out = out.replace(p, " ")
-    # lmms-eval passes re.UNICODE (32) positionally, where `sub` expects `count`: at most 32 periods go.
-    out = _MVBENCH_PERIOD.sub("", out, 32)
-    out = out.strip("'").strip('"').strip(")").strip("(").strip().lower()
-    letter = _MVBENCH_LETTER.search(out)
-    return letter.group(1).upper() if letter else None
-
-
-_VIDEOMME_PHRASES = (
-    "the answer is", "answer is", "the correct answer is", "correct answer is", "the best answer is",
-    "best answer is", "the correct option is", "correct option is", "the best option is", "best option is",
-    "the choice is", "choice is", "the correct choice is", "correct choice is", "i choose", "i select",
-    "i pick", "my answer is", "my choice is", "옵션", "정답은", "답은", "답:", "答案是", "答案为", "选", "答えは",
-)  # fmt: skip
-_VIDEOMME_PRIORITY = {
-    "start": 10, "end": 9, "phrase": 7, "parentheses": 6, "period": 5, "colon": 4, "right_paren": 3,
-    "space": 2, "fallback": 0,
-}  # fmt: skip
-
-
-def reference_videomme(prediction: str, options: Sequence[str]) -> str | None:
-    """``_task_utils/mcq_extract.py::extract_mcq_answer`` with choices A-D: ranked formats, the
-    highest-ranked (then last) wins, and a capital A-D anywhere (inside "Based" too) as the fallback.
-    "A man..." counts as starting with the standalone letter A."""
-    if not prediction or not prediction.strip():
-        return None
-    choices = ["A", "B", "C", "D"]
-    text = prediction.strip()
-    for char in [",", ".", "!", "?", ";", ":", "'", '"']:
-        text = text.strip(char)
-    text = " " + text + " "
-    candidates: list[tuple[str, int, str]] = []
-    for fmt, template in (
-        ("parentheses", "({})"),
-        ("period", "{}."),
-        ("colon", "{}:"),
-        ("right_paren", "{})"),
-        ("space", "{} "),
-    ):
-        for ch in choices:
-            if template.format(ch) in text:
-                candidates.append((ch, text.rfind(template.format(ch)), fmt))
-    text_lower = text.lower()
-    for phrase in _VIDEOMME_PHRASES:
-        idx = text_lower.find(phrase)
-        if idx != -1:
-            for ch in choices:
-                ch_pos = text.find(ch, idx + len(phrase))
-                if ch_pos != -1:
-                    candidates.append((ch, ch_pos, "phrase"))
-    stripped = text.strip()
-    for ch in choices:
-        if stripped.startswith(ch) and (len(stripped) == 1 or not stripped[1].isalpha()):
-            candidates.append((ch, 0, "start"))
-    for ch in choices:
-        if stripped.endswith(ch) and (len(stripped) == 1 or not stripped[-2].isalpha()):
-            candidates.append((ch, len(text) - 1, "end"))
-    if not candidates:
-        candidates = [(ch, text.rfind(ch), "fallback") for ch in choices if ch in text]
-    if not candidates:
-        return None
-    candidates.sort(key=lambda c: (_VIDEOMME_PRIORITY[c[2]], c[1]), reverse=True)
-    return candidates[0][0]
-
-
-def reference_tvbench(prediction: str, options: Sequence[str]) -> str | None:
-    """``_extract_choice_letter``: the *first* standalone capital letter if it is a valid choice (the
-    article "A" included; "I think B" stops at "I"), else a leading "(X)"/"X." label, else the one
-    option whose text the output contains."""
-    text = str(prediction or "").strip()
-    if not text:
-        return None
-    all_choices = LETTERS[: max(len(options), 2)]
-    uppercase = text.upper()
-    letter = re.search(r"\b([A-Z])\b", uppercase)
-    if letter and letter.group(1) in all_choices:
-        return letter.group(1)
-    prefix = re.match(r"^\s*[\(\[]?([A-Z])[\)\].:]?", uppercase)
-    if prefix and prefix.group(1) in all_choices:
-        return prefix.group(1)
-    normalized = " ".join(text.lower().split())
-    candidates = [" ".join(c.strip().lower().split()) for c in options]
-    matched = [i for i, c in enumerate(candidates) if c and c in normalized]
-    return all_choices[matched[0]] if len(matched) == 1 else None
-
-
-def _argmax_first(values: Sequence[int]) -> int:
-    """``numpy.argmax``: index of the first maximum."""
-    return max(range(len(values)), key=lambda i: (values[i], -i))
-
-
-def reference_tomato(prediction: str, options: Sequence[str]) -> str | None:
-    """``parse_multi_choice_response`` (the GPT parser is off): a choice letter found *anywhere*, even
-    inside a word ("Answer" gives A); several found and no "(X)" in the output gives the first; no
-    letter and a long output tries option texts; nothing found gives "A"."""
-    all_choices = [LETTERS[i] for i in range(len(options))]
-    index2ans = dict(zip(all_choices, options, strict=True))
-    response = prediction
-    for char in [",", ".", "!", "?", ";", ":", "'"]:
-        response = response.strip(char)
-    response = " " + response + " "
-    index_ans, ans_with_brack = True, False
-    candidates = [c for c in all_choices if c in response]
-    if candidates:
-        ans_with_brack = True
-    else:
-        candidates = [c for c in all_choices if f" {c} " in response]
-    if not candidates and len(response.split()) > 5:
-        for index, ans in index2ans.items():
-            if ans.lower() in response.lower():
-                candidates.append(index)
-                index_ans = False
-    if not candidates:
-        return "A"
-    if len(candidates) == 1:
-        return candidates[0]
-    if index_ans:
-        template = "({})" if ans_with_brack else " {} "
-        starts = [response.rfind(template.format(c)) for c in candidates]
-    else:
-        starts = [response.lower().rfind(index2ans[c].lower()) for c in candidates]
-    return candidates[_argmax_first(starts)]
-
-
-def reference_perceptiontest(prediction: str, options: Sequence[str]) -> str | None:
-    """``perceptiontest_val_process_results_mc``: the first standalone capital A-D (the article "A" too)."""
-    match = re.search(r"\b([A-D])\b", prediction.strip())
-    return match.group(1) if match else None
-
-
-def reference_nextqa(prediction: str, options: Sequence[str]) -> str | None:
-    """``nextqa_mc_process_results`` (MMMU parser): "(X)", else "X " (so "A man" is A), else "X.",
-    else option text in outputs over five words; the last mention wins. lmms-eval draws a random
-    letter when nothing matches; that draw cannot be reproduced and reads as no answer here."""
-    all_choices = [LETTERS[i] for i in range(len(options))]
-    index2ans = {c: o.strip() for c, o in zip(all_choices, options, strict=True)}
-    response = prediction
-    for char in [",", ".", "!", "?", ";", ":", "'"]:
-        response = response.strip(char)
-    response = " " + response + " "
-    index_ans, ans_with_brack = True, False
-    candidates = [c for c in all_choices if f"({c})" in response]
-    if candidates:
-        ans_with_brack = True
-    else:
-        candidates = [c for c in all_choices if f"{c} " in response]
-    if not candidates:
-        candidates = [c for c in all_choices if f"{c}." in response]
-    if not candidates and len(response.split()) > 5:
-        for index, ans in index2ans.items():
-            if ans.lower() in response.lower():
-                candidates.append(index)
-                index_ans = False
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0]
-    if index_ans:
-        template = "({})" if ans_with_brack else " {} "
-        starts = [response.rfind(template.format(c)) for c in candidates]
-    else:
-        starts = [response.lower().rfind(index2ans[c].lower()) for c in candidates]
-    return candidates[_argmax_first(starts)]
-
-
-def reference_egoschema(prediction: str, options: Sequence[str]) -> str | None:
-    """``egoschema_process_results_generation``: every "(X)", "X " and "X." (A-E) is a candidate and the
-    one whose last occurrence comes *first* wins; option text (with its "X. " prefix, as the dataset
-    stores it) in outputs over five words. lmms-eval's random fallback reads as no answer here."""
-    all_choices = ["A", "B", "C", "D", "E"]
-    index2ans = {LETTERS[i]: f"{LETTERS[i]}. {o}".strip() for i, o in enumerate(options)}
-    response = prediction
-    for char in [",", ".", "!", "?", ";", ":", "'"]:
-        response = response.strip(char)
-    response = " " + response + " "
-    index_ans = True
-    candidates = [f"({c})" for c in all_choices if f"({c})" in response]
-    candidates += [f"{c} " for c in all_choices if f"{c} " in response]
-    candidates += [f"{c}." for c in all_choices if f"{c}." in response]
-    if not candidates and len(response.split()) > 5:
-        for index, ans in index2ans.items():
-            if ans.lower() in response.lower():
-                candidates.append(index)
-                index_ans = False
-    if not candidates:
-        return None
-    if len(candidates) > 1:
-        if index_ans:
-            starts = [response.rfind(c) for c in candidates]
-        else:
-            starts = [response.lower().rfind(index2ans[c].lower()) for c in candidates]
-        chosen = candidates[min(range(len(starts)), key=lambda i: (starts[i], i))]
-    else:
-        chosen = candidates[0]
-    letter = chosen.replace("(", "").replace(")", "").replace(".", "").strip()
-    return letter if letter in all_choices else None
-
-
-_LVB_PREFIXES = (
-    "The best answer is", "The correct answer is", "The answer is", "The answer", "The best option is",
-    "The correct option is", "Best answer:", "Best option:",
-)  # fmt: skip
-
-
-def reference_longvideobench(prediction: str, options: Sequence[str]) -> str | None:
-    """``parse_multi_choice_response``: drop answer prefixes, then the first capital A-E anywhere (the
-    "B" of "Based" too). lmms-eval's random fallback reads as no answer here."""
-    s = prediction.strip()
-    for prefix in _LVB_PREFIXES:
-        s = s.replace(prefix, "")
-    match = re.search(r"[ABCDE]", s)
-    return match[0] if match else None
-
-
-_MOTIONBENCH_PREFIXES = (
-    "THE BEST ANSWER IS",
-    "THE CORRECT ANSWER IS",
-    "THE ANSWER IS",
-    "BEST ANSWER:",
-    "ANSWER:",
-)
-
-
-def reference_motionbench(prediction: str, options: Sequence[str]) -> str | None:
-    """``_extract_choice_letter``: upper-case everything (so the article "a" is option A), drop answer
-    prefixes, then a standalone A-F, an "X."/"X)"/"X:", or any A-F inside a word."""
-    candidate = prediction
-    if "</think>" in candidate:
-        candidate = candidate.split("</think>")[-1]
-    candidate = candidate.strip().upper()
-    if not candidate:
-        return None
-    for prefix in _MOTIONBENCH_PREFIXES:
-        candidate = candidate.replace(prefix, "")
-    for pattern in (r"\b([A-F])\b", r"([A-F])[.):]", r"([A-F])"):
-        match = re.search(pattern, candidate)
-        if match:
-            return match.group(1)
-    return None
-
-
-def _first_character(prediction: str, options: Sequence[str], num_choices: int) -> str | None:
-    letter = prediction[:1].upper()
-    return letter if letter and letter in LETTERS[: len(options) or num_choices] else None
-
-
-def reference_temporalbench(prediction: str, options: Sequence[str]) -> str | None:
-    """``temporalbench_aggregate_results``: the first character of the output, case-insensitive
-    ("The answer is A" reads as "T"; an empty output crashes lmms-eval, here it is no answer)."""
-    return _first_character(prediction, options, 2)
-
-
-def reference_vinoground(prediction: str, options: Sequence[str]) -> str | None:
-    """``vinoground_aggregate_results``: ``pred[0].lower() == GT.lower()`` (an empty output crashes
-    lmms-eval, here it is no answer)."""
-    return _first_character(prediction, options, 2)
-
-
-def reference_videohallucer(prediction: str, gold: str) -> str | None:
-    """VideoHallucer (``evaluations/evaluation_utils.py``; not in lmms-eval): a question is right when
-    its gold word appears anywhere as a word, case-insensitive, so "Yes, no doubt" is right for both
-    golds. Returns the gold when it appears, else the other answer when that appears, else ``None``."""
-    other = "no" if gold == "yes" else "yes"
-    for answer in (gold, other):
-        if re.search(r"\b(" + answer + r")\b", prediction or "", re.IGNORECASE):
-            return answer
-    return None
-
-
-def _vitatecs_matching_form(sentence: str) -> str:
-    """``process_option_for_matching``."""
-    return (sentence[:-1] if sentence.endswith(".") else sentence).lower()
-
-
-def reference_vitatecs(prediction: str, options: Sequence[str]) -> str | None:
-    """``vitatecs_process_results``: one option's text (not the other's) in the lower-cased output, else
-    "A"/"B" exactly, else starting with "A."/"A)"/"(A)"; anything else goes to the GPT judge."""
-    if len(options) != 2:
-        raise ValueError(
-            f"ViTaTeCS questions have two options (caption and counterfactual), got {len(options)}"
-        )
-    a, b = (_vitatecs_matching_form(o) for o in options)
-    lowered = prediction.lower()
-    if a in lowered and b not in lowered:
-        return "A"
-    if b in lowered and a not in lowered:
-        return "B"
-    if prediction in ("A", "B"):
-        return prediction
-    for letter in "AB":
-        if prediction.startswith((letter + ".", letter + ")", f"({letter})")):
-            return letter
-    return None
-
-
-# ----------------------------------------------------------------------------------------------------
-# Benchmarks
-# ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BenchmarkRule:
-    """How one benchmark's answers are read and counted.
-
-    Attributes:
-        name: The benchmark name accepted by the metrics.
-        answer_type: ``"choice"`` (references are option letters) or ``"yes_no"``.
-        num_choices: How many letters are valid when the options are not given.
-        reference: The lmms-eval port used by ``mode="reference"`` (``None`` when lmms-eval has none).
-        reference_needs_options: The port reads the option texts, so rows must carry them.
-        reference_drops_empty: lmms-eval leaves empty outputs out of the denominator (MVBench).
-        source: Where the reference rule lives in lmms-eval.
-    """
-
-    name: str
-    answer_type: str
-    num_choices: int
-    reference: Callable[[str, Sequence[str]], str | None] | None
-    reference_needs_options: bool = False
-    reference_drops_empty: bool = False
-    source: str = ""
-
-
-BENCHMARKS: dict[str, BenchmarkRule] = {
-    rule.name: rule
-    for rule in (
-        BenchmarkRule("generic", "choice", 5, None),
-        BenchmarkRule("tempcompass_multi_choice", "choice", 4, reference_tempcompass_multi_choice,
-                      source="tempcompass/utils.py::tempcompass_process_results_multi_choice"),
-        BenchmarkRule("tempcompass_yes_no", "yes_no", 2, reference_tempcompass_yes_no,
-                      source="tempcompass/utils.py::extract_pred"),
-        BenchmarkRule("tempcompass_caption_matching", "choice", 4, reference_tempcompass_caption_matching,
-                      reference_needs_options=True, source="tempcompass/utils.py::eval_rule"),
-        BenchmarkRule("mvbench", "choice", 5, reference_mvbench, reference_drops_empty=True,
-                      source="mvbench/utils.py::mcq_acc, mvbench_aggregate_results"),
-        BenchmarkRule("videomme", "choice", 4, reference_videomme,
-                      source="_task_utils/mcq_extract.py::extract_mcq_answer"),
-        BenchmarkRule("tvbench", "choice", 4, reference_tvbench, reference_needs_options=True,
-                      source="tvbench/utils.py::_extract_choice_letter"),
-        BenchmarkRule("tomato", "choice", 6, reference_tomato, reference_needs_options=True,
-                      source="tomato/utils.py::parse_multi_choice_response"),
-        BenchmarkRule("perceptiontest", "choice", 3, reference_perceptiontest,
-                      source="perceptiontest/val/utils.py::perceptiontest_val_process_results_mc"),
-        BenchmarkRule("nextqa", "choice", 5, reference_nextqa, reference_needs_options=True,
-                      source="nextqa/utils.py::parse_multi_choice_response"),
-        BenchmarkRule("egoschema", "choice", 5, reference_egoschema, reference_needs_options=True,
-                      source="egoschema/utils.py::parse_multi_choice_response"),
-        BenchmarkRule("longvideobench", "choice", 5, reference_longvideobench,
-                      source="longvideobench/utils.py::parse_multi_choice_response"),
-        BenchmarkRule("motionbench", "choice", 6, reference_motionbench,
-                      source="motionbench/utils.py::_extract_choice_letter"),
-        BenchmarkRule("temporalbench", "choice", 2, reference_temporalbench,
-                      source="temporalbench/utils.py::temporalbench_aggregate_results"),
-        BenchmarkRule("vitatecs", "choice", 2, reference_vitatecs, reference_needs_options=True,
-                      source="vitatecs/utils.py::vitatecs_process_results"),
-    )
-}  # fmt: skip
+BENCHMARKS: dict[str, BenchmarkRule] = {rule.name: rule for rule in RULES}
 
 
 def get_rule(benchmark: str, mode: str = "corrected", strict: bool = False) -> BenchmarkRule:
@@ -720,11 +385,6 @@ def get_rule(benchmark: str, mode: str = "corrected", strict: bool = False) -> B
     return rule
 
 
-def _numbered_lines(lines: Sequence[str]) -> bool:
-    """Caption-matching lines labelled "Option 1", "Option 2", ... rather than with letters."""
-    return all(line.split(": ")[0].split()[-1].isdigit() for line in lines)
-
-
 def answer_reader(
     benchmark: str = "generic", mode: str = "corrected", strict: bool = False, numbered: bool = False
 ) -> Callable[[str | None, Sequence[str]], str | None]:
@@ -736,18 +396,17 @@ def answer_reader(
         def read_reference(prediction: str | None, options: Sequence[str]) -> str | None:
             if rule.reference_needs_options and not options:
                 raise ValueError(f"mode='reference' for {benchmark!r} reads the option texts; pass options")
-            return rule.reference(prediction or "", options)
+            return rule.reference(lmms_eval_response(prediction), options)
 
         return read_reference
     if rule.answer_type == "yes_no":
         return lambda prediction, options: extract_yes_no(prediction, strict=strict)
 
     def read(prediction: str | None, options: Sequence[str]) -> str | None:
-        shown_numbered = numbered
-        if benchmark == "tempcompass_caption_matching" and options:
-            lines = caption_matching_lines(options)
-            options = [line.split(": ", 1)[1] for line in lines]
-            shown_numbered = numbered or _numbered_lines(lines)
+        shown_numbered = numbered or rule.numbered
+        if rule.corrected_options is not None and options:
+            options, shown_numbered = rule.corrected_options(options)
+            shown_numbered = numbered or shown_numbered
         return extract_choice(
             prediction, options, num_choices=rule.num_choices, numbered=shown_numbered, strict=strict
         )

@@ -14,7 +14,7 @@ import datasets
 import evaluate
 
 from timewarp_hf.metrics._inputs import InputColumnsMixin
-from timewarp_hf.metrics.extraction import BENCHMARKS, LETTERS, answer_reader, get_rule
+from timewarp_hf.metrics.extraction import BENCHMARKS, LETTERS, answer_reader, get_rule, lmms_eval_response
 
 _CITATION = """\
 @article{timewarp2025,
@@ -44,20 +44,24 @@ option text without a letter. It never takes the article "A" or a capital inside
 never guesses, and counts every question, empty outputs included. ``strict=True`` also refuses outputs
 that name several options.
 
-``mode="reference"`` reproduces lmms-eval 0.7.3's rule for the benchmark, flaws included, so numbers
-compare with lmms-eval's (scaled to 0-1 where lmms-eval reports percentages). Where they differ:
+``mode="reference"`` reproduces lmms-eval 0.7.3's scoring end to end, flaws included, so numbers
+compare with lmms-eval's (scaled to 0-1 where lmms-eval reports percentages): each response is first
+pre-processed as lmms-eval's evaluator does (its default reasoning tags, ``<think>``/``<analysis>``
+blocks, cut out; with only a closing tag the text after it kept; then stripped), and only then read by
+the benchmark's rule. Where the rules differ from a careful reading:
 - tempcompass_multi_choice: only "X", "X." or "X)" at the start counts; the rest goes to a GPT judge in
   lmms-eval, which scores 0 without an API key, as here.
 - tempcompass_yes_no: any output starting with "no" ("not sure", "none") reads as no.
 - tempcompass_caption_matching: the output must equal an option line, sentence or label exactly.
 - mvbench: the first lone letter a-e anywhere, so "a man runs" is A; empty outputs leave the denominator.
 - videomme: "A man..." reads as A, and a capital A-D inside any word ("Based") is the fallback.
+- videomme_number_option (options shown as 1-4): "N." at the start, else the first lone digit 1-4.
 - tvbench: only the first lone capital is tried ("I think B" fails), and the article "A" is option A.
 - tomato: a choice letter anywhere, even inside a word ("Answer" is A); "A" when nothing is found.
 - perceptiontest: the first lone capital A-D, the article "A" included.
 - nextqa, egoschema: "X " anywhere ("A man" is A); egoschema keeps the earliest candidate. Both, and
   longvideobench, draw a random letter when nothing matches: here that is no answer (scored wrong).
-- longvideobench: the first capital A-E anywhere ("Based" is B).
+- longvideobench: the first capital A-E anywhere ("Based" is B); the score rounded to 5 decimals.
 - motionbench: upper-cases the output first, so the article "a" is option A.
 - temporalbench: the first character only ("The answer is A" reads as T).
 - vitatecs: option text, then "A"/"B" exactly or at the start; the rest goes to the GPT judge (0 here).
@@ -173,7 +177,7 @@ class TemporalMCQ(InputColumnsMixin, evaluate.Metric):
         ]
         # lmms-eval's MVBench aggregation leaves empty outputs out of the denominator.
         drops_empty = self.mode == "reference" and self.rule.reference_drops_empty
-        counted = [not (drops_empty and not pred) for pred in predictions]
+        counted = [not (drops_empty and not lmms_eval_response(pred)) for pred in predictions]
 
         by_category: dict[str, list[int]] = defaultdict(list)
         by_group: dict[str, list[int]] = defaultdict(list)
@@ -183,9 +187,12 @@ class TemporalMCQ(InputColumnsMixin, evaluate.Metric):
             if group:
                 by_group[group].append(i)
 
+        digits = self.rule.reference_digits if self.mode == "reference" else None
+
         def accuracy(rows: Sequence[int]) -> float:
             scored = [i for i in rows if counted[i]]
-            return sum(correct[i] for i in scored) / len(scored) if scored else 0.0
+            value = sum(correct[i] for i in scored) / len(scored) if scored else 0.0
+            return value if digits is None else round(value, digits)  # as lmms-eval reports it
 
         result = {
             "accuracy": accuracy(range(len(predictions))),

@@ -11,7 +11,12 @@ import datasets
 import evaluate
 
 from timewarp_hf.metrics._inputs import InputColumnsMixin
-from timewarp_hf.metrics.extraction import check_mode, extract_choice, reference_vinoground
+from timewarp_hf.metrics.extraction import (
+    check_mode,
+    extract_choice,
+    lmms_eval_response,
+    reference_vinoground,
+)
 
 _CITATION = """\
 @article{zhang2024vinoground,
@@ -30,8 +35,8 @@ which of the two clips fits). A pair's text score is 1 when both text questions 
 score when both video questions are right, and its group score when all four are; the reported scores
 are their means over pairs, overall and per category (a pair's major and minor categories).
 
-``mode="reference"`` reads an answer as lmms-eval 0.7.3 does (``vinoground/utils.py``): the first
-character of the output, case-insensitive, so "The answer is A" reads as "T"; an empty output, which
+``mode="reference"`` reads an answer as lmms-eval 0.7.3 does: its evaluator's pre-processing (reasoning
+blocks cut out, stripped), then ``vinoground/utils.py``'s rule, the first character of the output, case-insensitive, so "The answer is A" reads as "T"; an empty output, which
 crashes lmms-eval, is wrong here. lmms-eval also needs all 500 pairs (its score matrix is hard-coded);
 both modes here score whichever complete pairs are given. ``mode="corrected"`` (default) reads the letter
 with the shared extractor (``timewarp_hf.metrics.extraction.extract_choice``); ``strict=True`` refuses
@@ -109,7 +114,7 @@ class Vinoground(InputColumnsMixin, evaluate.Metric):
 
     def _extract(self, prediction: str | None, options: list[str]) -> str | None:
         if self.mode == "reference":
-            return reference_vinoground(prediction or "", options)
+            return reference_vinoground(lmms_eval_response(prediction), options)
         return extract_choice(prediction, options, num_choices=2, strict=self.strict)
 
     def _compute(self, predictions, references, pair_ids, question_types, categories, options) -> dict:
