@@ -560,7 +560,9 @@ def test_update_model_card_drops_a_local_base_model(tmp_path):
 def test_staged_card_loads_the_repo_where_the_trainer_card_loads_its_folder(trainer_output, tmp_path):
     """The trainer's quick start names its output folder (right locally); the staged card names the repo."""
     card = ModelCard.load(trainer_output / "README.md")
-    card.text += f'\n```python\nmodel = AutoModelForImageTextToText.from_pretrained("{trainer_output}")\n```\n'
+    card.text += (
+        f'\n```python\nmodel = AutoModelForImageTextToText.from_pretrained("{trainer_output}")\n```\n'
+    )
     card.save(trainer_output / "README.md")
     out = stage_model(
         trainer_output,
@@ -574,3 +576,38 @@ def test_staged_card_loads_the_repo_where_the_trainer_card_loads_its_folder(trai
     (entry,) = ModelCard.load(out / "README.md").data.eval_results
     assert entry.dataset_type == entry.dataset_name == "synthetic_temporal"
     assert f'from_pretrained("{trainer_output}")' in (trainer_output / "README.md").read_text()
+
+
+def test_model_index_records_the_benchmark_version_scored(trainer_output, tmp_path):
+    """`timewarp eval --compare --output x.json` writes x.datasets.json beside it; push reads both."""
+    results = tmp_path / "eval" / "model_index.json"
+    results.parent.mkdir()
+    results.write_text(json.dumps({"TempCompass": {"accuracy": 0.61}}))
+    version = {
+        "id": "lmms-eval/TempCompass",
+        "config": "multi-choice",
+        "split": "test",
+        "revision": "abc123",
+        "rows": 1580,
+    }
+    results.with_suffix(".datasets.json").write_text(json.dumps({"TempCompass": version}))
+    out = tmp_path / "stage"
+    argv = [
+        "push",
+        "model",
+        str(trainer_output),
+        "me/tw",
+        "--eval-results",
+        str(results),
+        "--dry-run",
+        str(out),
+    ]
+    assert cli_main(argv) == 0
+    (entry,) = ModelCard.load(out / "README.md").data.eval_results
+    assert (entry.dataset_type, entry.dataset_revision, entry.dataset_config, entry.dataset_split) == (
+        "lmms-eval/TempCompass",
+        "abc123",
+        "multi-choice",
+        "test",
+    )
+    assert entry.dataset_args == {"rows": 1580} and entry.metric_value == 0.61

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -290,6 +291,11 @@ def _push(args: argparse.Namespace) -> int:
     if getattr(args, "eval_results", None):
         with open(args.eval_results) as handle:
             options["eval_results"] = json.load(handle)
+        # which version of each benchmark was scored, written beside the results by `eval --compare`
+        versions = os.path.splitext(args.eval_results)[0] + ".datasets.json"
+        if os.path.isfile(versions):
+            with open(versions) as handle:
+                options["eval_datasets"] = json.load(handle)
     if args.dry_run:
         report = dry_run(args.target, args.repo_id, args.dry_run, options, commit_message=args.commit_message)
         print(json.dumps(report, indent=2))

@@ -43,18 +43,24 @@ def _benchmark_dataset(benchmark: str) -> str:
 
 
 def eval_results_from_dict(
-    results: Mapping[str, Mapping[str, float]], *, task_type: str = TASK_CATEGORY
+    results: Mapping[str, Mapping[str, float]],
+    *,
+    task_type: str = TASK_CATEGORY,
+    datasets: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[EvalResult]:
     """``{benchmark: {metric: value}}`` (what ``timewarp eval`` reports) as ``EvalResult`` entries.
 
     Known benchmarks get their Hub dataset id as ``dataset.type`` so the Hub links them; others keep
-    their name. Values must be numbers.
+    their name. Values must be numbers. ``datasets`` (``{benchmark: {"id", "config", "split", "revision",
+    "rows"}}``, the ``.datasets.json`` that ``timewarp eval --compare --output`` writes beside the results)
+    records which version of each benchmark was scored: its commit, config, split and row count.
     """
     entries = []
     for benchmark, metrics in results.items():
         if not isinstance(metrics, Mapping) or not metrics:
             raise ValueError(f"eval results for {benchmark!r} must be a non-empty {{metric: value}} mapping")
-        dataset_type = _benchmark_dataset(benchmark)
+        version = (datasets or {}).get(benchmark) or {}
+        dataset_type = version.get("id") or _benchmark_dataset(benchmark)
         for metric, value in metrics.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"eval result {benchmark}/{metric} must be a number, got {value!r}")
@@ -65,6 +71,10 @@ def eval_results_from_dict(
                     dataset_name=benchmark,
                     metric_type=metric,
                     metric_value=value,
+                    dataset_config=version.get("config"),
+                    dataset_split=version.get("split"),
+                    dataset_revision=version.get("revision"),
+                    dataset_args={"rows": version["rows"]} if version.get("rows") is not None else None,
                 )
             )
     return entries
@@ -89,6 +99,7 @@ def render_model_card(
     repo_id: str | None = None,
     dataset: str | None = None,
     eval_results: Mapping[str, Mapping[str, float]] | None = None,
+    eval_datasets: Mapping[str, Mapping[str, Any]] | None = None,
     hyperparameters: Mapping[str, Any] | None = None,
     training_data: Mapping[str, Any] | None = None,
     num_frames: int = 8,
@@ -111,7 +122,7 @@ def render_model_card(
         license=license,
         pipeline_tag=TASK_CATEGORY,
         tags=list(MODEL_TAGS),
-        eval_results=eval_results_from_dict(eval_results) if eval_results else None,
+        eval_results=eval_results_from_dict(eval_results, datasets=eval_datasets) if eval_results else None,
     )
     data_rows = [("base model", f"`{scrub_local_paths(base_model)}`")]
     if dataset:
@@ -178,6 +189,7 @@ def update_model_card(
     dataset: str | None = None,
     license: str | None = None,
     num_frames: int = 8,
+    eval_datasets: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ModelCard:
     """Complete a model card another tool wrote (``TimeWarpDPOTrainer``'s, via TRL) instead of writing a
     second one: TimeWarp tags and pipeline tag, the base model and dataset, ``model-index`` from
@@ -205,7 +217,7 @@ def update_model_card(
         data.datasets = sorted(set(known) | {dataset})
     if eval_results:
         data.model_name = data.model_name or "model"
-        data.eval_results = eval_results_from_dict(eval_results)
+        data.eval_results = eval_results_from_dict(eval_results, datasets=eval_datasets)
     section = model_card_section(
         eval_results=eval_results, num_frames=num_frames, license=license or data.license
     )

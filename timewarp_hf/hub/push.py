@@ -107,6 +107,7 @@ def stage(target: str, folder: Path, repo_id: str, options: Mapping[str, Any]) -
             base_model=options.get("base_model"),
             dataset=options.get("dataset"),
             eval_results=options.get("eval_results"),
+            eval_datasets=options.get("eval_datasets"),
             license=options.get("license"),
         )
         return f"Upload TimeWarp DPO model (timewarp-hf {__version__})", [options["model_dir"]]
@@ -172,6 +173,7 @@ def push_model(
     base_model: str | None = None,
     dataset: str | None = None,
     eval_results: Mapping[str, Mapping[str, float]] | None = None,
+    eval_datasets: Mapping[str, Mapping[str, Any]] | None = None,
     license: str | None = None,
     private: bool | None = None,
     commit_message: str | None = None,
@@ -183,6 +185,7 @@ def push_model(
         "base_model": base_model,
         "dataset": dataset,
         "eval_results": eval_results,
+        "eval_datasets": eval_datasets,
         "license": license,
     }
     return _push("model", repo_id, options, private=private, commit_message=commit_message, api=api)

@@ -51,6 +51,7 @@ def stage_model(
     dataset: str | None = None,
     eval_results: Mapping[str, Mapping[str, float]] | None = None,
     license: str | None = None,
+    eval_datasets: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write the model repo as it would be uploaded from a trainer's output folder.
 
@@ -104,7 +105,12 @@ def stage_model(
     readme = out / "README.md"
     if trainer_card is not None:
         card = update_model_card(
-            trainer_card, base_model=base, eval_results=eval_results, dataset=dataset, license=license
+            trainer_card,
+            base_model=base,
+            eval_results=eval_results,
+            eval_datasets=eval_datasets,
+            dataset=dataset,
+            license=license,
         )
         # The trainer's quick start loads the model from its output folder; on the Hub it loads the repo.
         for local in {str(model_dir), str(source.resolve())}:
@@ -128,6 +134,7 @@ def stage_model(
             repo_id=repo_id,
             dataset=dataset,
             eval_results=eval_results,
+            eval_datasets=eval_datasets,
             hyperparameters=hyperparameters,
             license=license,
             adapter=bool(adapter),
