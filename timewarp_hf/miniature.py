@@ -10,7 +10,7 @@ the ``--quick`` variant in CI). The pieces, and why each is the way it is:
   phrase the model finds most probable), since a tiny model cannot be read from free text.
 * **Model**: the testing kit's tiny Qwen2-VL (hidden 64, 2 layers, about 190k parameters), re-initialised
   per seed with ``initializer_range`` 0.1: at the default 0.02 the tiny Qwen models often never leave the
-  "ignore the video" plateau (``shared/reference/temporal_learning_feasibility.md``).
+  "ignore the video" plateau.
 * **Fitting** (before any arm): a random model cannot answer at all, and the ``warped`` and ``implicit``
   recipes need a model that answers. So each seed's model is first fine-tuned with plain cross-entropy
   (``fit_steps`` steps, random batches, true frame order) on the train split's questions and gold answer
@@ -22,7 +22,8 @@ the ``--quick`` variant in CI). The pieces, and why each is the way it is:
 
   - ``base``: no DPO.
   - ``explicit``: ``load_dataset("timewarp", recipe="explicit", generator="template")`` on the train
-    split; chosen and rejected answer rule-written order questions from the true vs shuffled scene captions.
+    split; chosen and rejected answer rule-written order questions (first, last, right after, before or
+    after, in which order, ...) from the true vs shuffled scene captions.
   - ``warped``: the fitted model is the captioner; it answers each clip's own benchmark question on the
     true frames (chosen) and on time-reversed frames (rejected); pairs whose answers agree are dropped by
     the quality filter. Gold answers are never used, only the model's own answers.
@@ -31,9 +32,11 @@ the ``--quick`` variant in CI). The pieces, and why each is the way it is:
   - ``order_blind``: the explicit pairs with ``shuffle_frames=True`` (frames scrambled in the collator).
   - ``order_blind_warped``: the warped pairs with frames scrambled, the control matched to ``warped``.
 
-* **Batches** hold a clip next to its time reversal (:func:`paired_order`: a clip pair's rows are
-  consecutive, the same question about both clips side by side): with random batches the "always give
-  answer X" gradient drowns the weak order signal (feasibility notes §2).
+* **Batches** hold a question about a clip next to the same question about its time reversal
+  (``TimeWarpDPOConfig.group_batches_by``, :mod:`timewarp_hf.sampling`): with random batches the "always
+  give answer X" gradient drowns the weak order signal (a tiny Qwen2-VL stays at loss 0.693).
+* **Settings** are chosen with ``eval_split="validation"`` (the test split's distribution from another
+  seed); the test split is only scored.
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ COLUMN_LABELS = {
     "explicit_held_out": "held-out explicit pairs",
 }
 _FAMILY = "qwen2_vl"
+# Bumped whenever the cached train split or fitted bases would differ for the same settings.
+_CACHE_FORMAT = 2
 # The validation split: the test split's distribution (layout, square colours) from another seed.
 VALIDATION_SEED = 24680
 DESCRIBE = "Describe what happens in the video, in order."
@@ -185,7 +190,7 @@ def _prepare(config: MiniatureConfig) -> dict[str, Path]:
     shared = Path(config.base_cache) if config.base_cache is not None else out
     paths = {
         "checkpoint": shared / f"tiny-{_FAMILY}",
-        "train": shared / "data" / f"train-{config.train_pairs_per_type}",
+        "train": shared / "data" / f"train-{config.train_pairs_per_type}-v{_CACHE_FORMAT}",
         "eval": out / "data" / config.eval_split,
     }
     if not (paths["checkpoint"] / "config.json").is_file():
@@ -261,7 +266,7 @@ def fit(model: Any, processor: Any, train_dir: Path, config: MiniatureConfig, se
     for row in _benchmark_rows(train_dir):
         video = str(train_dir / row["file_name"])
         answers = [(row["question"], row["answer_text"])]
-        captions = [scene[2] for scene in row["scenes"]]
+        captions = [s["caption"] if isinstance(s, dict) else s[2] for s in row["scenes"]]
         if config.fit_extra == "captions":
             answers.append((DESCRIBE, " ".join(_sentence(c) for c in captions)))
         elif config.fit_extra == "template_qa" and len(captions) > 1:
@@ -474,6 +479,7 @@ def evaluate(model: Any, processor: Any, test_dir: Path, folder: Path) -> dict[s
         "accuracy": scores["per_category"],
         "pair_accuracy": {c: sum(v) / len(v) for c, v in both.items()},
         "overall": scores["metrics"]["accuracy"],
+        "questions": scores.get("scored"),
     }
 
 
@@ -503,7 +509,9 @@ def fitted_dir(config: MiniatureConfig, seed: int) -> Path:
     from . import __version__
 
     fields = ("train_pairs_per_type", "fit_steps", "fit_lr", "batch_size", "init_std", "warps", "fit_extra")
-    key = json.dumps([__version__, _FAMILY, seed, *(getattr(config, f) for f in fields)], default=list)
+    key = json.dumps(
+        [__version__, _CACHE_FORMAT, _FAMILY, seed, *(getattr(config, f) for f in fields)], default=list
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(config.base_cache) / f"{_FAMILY}-seed{seed}-{digest}"
 
