@@ -28,7 +28,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-stamp="$(cat "$TIMEWARP_ROOT/pyproject.toml" "$TIMEWARP_ROOT/scripts/constraints.txt" | sha256sum | cut -c1-16)-$EXTRAS"
+stamp="$(cat "$TIMEWARP_ROOT/pyproject.toml" "$TIMEWARP_ROOT/setup.py" "$TIMEWARP_ROOT/scripts/constraints.txt" | sha256sum | cut -c1-16)-$EXTRAS"
 if [ "$(cat "$VENV/.timewarp-installed" 2>/dev/null)" != "$stamp" ]; then
   echo ">> pip install -e .[$EXTRAS] (first run takes a few minutes: torch is large)"
   log="$VENV/pip-install.log"

@@ -14,6 +14,7 @@ if [ ! -d "$LMMS_EVAL_SRC/lmms_eval" ]; then
     echo "timewarp-hf: could not fetch lmms-eval 0.7.3; its agreement tests will be skipped" >&2
 fi
 export LMMS_EVAL_SRC
+source "$TIMEWARP_ROOT/scripts/install_wheel.sh"
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
 "$PY" -m ruff check timewarp_hf tests scripts
 "$PY" -m pytest -q -p no:cacheprovider "$@"

@@ -734,14 +734,14 @@ def test_resume_after_a_crash_and_a_cut_line(benchmarks, tiny, tmp_path, monkeyp
 def test_unreadable_videos_are_counted_and_retried(tiny, tmp_path, monkeypatch):
     folder = tmp_path / "bench"
     make_temporal_benchmark(folder, "test", pairs_per_type=1, question_types=("direction",))
-    make_corrupt_video(folder / "test-direction-000-rev.mp4", "text")
-    (folder / "test-direction-000-fwd.mp4").unlink()
+    make_corrupt_video(folder / "direction-000-rev.mp4", "text")
+    (folder / "direction-000-fwd.mp4").unlink()
     counter = _CountingGenerate(monkeypatch)
     args = EvalArguments(model=tiny, benchmark=str(folder), output=str(tmp_path / "run"), max_new_tokens=2)
     scores = run_eval(args)
     assert scores["failed_videos"] == {"missing": 1, "unreadable": 1} and scores["scored"] == 0
     assert scores["metrics"] == {} and counter.asked == 0
-    make_synthetic_video(folder / "test-direction-000-fwd.mp4", num_frames=8)  # the file arrives
+    make_synthetic_video(folder / "direction-000-fwd.mp4", num_frames=8)  # the file arrives
     scores = run_eval(args)
     assert scores["failed_videos"] == {"unreadable": 1} and scores["scored"] == 1 and counter.asked == 1
     errors = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").open() if "error" in line]

@@ -21,7 +21,6 @@ from timewarp_hf.cli import main as cli_main
 from timewarp_hf.hub import (
     HubAuthError,
     HubLeakError,
-    configure_push,
     eval_results_from_dict,
     export_dataset,
     render_dataset_card,
@@ -526,15 +525,12 @@ def test_push_needs_a_token_and_refuses_leaks(tmp_path, recording_hub, monkeypat
     assert recording_hub.requests == []  # refused before any request
 
 
-def test_push_parser_has_no_token_option():
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    configure_push(parser)
+def test_push_parser_has_no_token_option(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        parser.parse_args(["dataset", "pairs", "me/x", "--token", TOKEN])
-    args = parser.parse_args(["space", "me/x", "--dry-run", "out"])
-    assert args.target == "space" and args.dry_run == "out"
+        cli_main(["push", "dataset", "pairs", "me/x", "--token", TOKEN])
+    assert "unrecognized arguments: --token" in capsys.readouterr().err
+    assert cli_main(["push", "space", "me/x", "--dry-run", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "app.py").is_file()
 
 
 def test_update_model_card_drops_a_local_base_model(tmp_path):
@@ -559,3 +555,22 @@ def test_update_model_card_drops_a_local_base_model(tmp_path):
     ).data
     assert hub.base_model == "Qwen/Qwen2.5-VL-3B-Instruct"
     assert "base_model:adapter:Qwen/Qwen2.5-VL-3B-Instruct" in hub.tags
+
+
+def test_staged_card_loads_the_repo_where_the_trainer_card_loads_its_folder(trainer_output, tmp_path):
+    """The trainer's quick start names its output folder (right locally); the staged card names the repo."""
+    card = ModelCard.load(trainer_output / "README.md")
+    card.text += f'\n```python\nmodel = AutoModelForImageTextToText.from_pretrained("{trainer_output}")\n```\n'
+    card.save(trainer_output / "README.md")
+    out = stage_model(
+        trainer_output,
+        tmp_path / "stage",
+        repo_id="me/tw",
+        eval_results={"synthetic_temporal": {"accuracy": 0.5}},  # no Hub dataset: keeps its name
+    )
+    text = (out / "README.md").read_text()
+    assert 'from_pretrained("me/tw")' in text and str(trainer_output) not in text
+    assert hub.find_leaks(out, local_paths=[str(tmp_path)]) == []
+    (entry,) = ModelCard.load(out / "README.md").data.eval_results
+    assert entry.dataset_type == entry.dataset_name == "synthetic_temporal"
+    assert f'from_pretrained("{trainer_output}")' in (trainer_output / "README.md").read_text()

@@ -34,10 +34,10 @@ def test_answers_index_the_options_and_scene_captions_follow_time(splits):
     _, ds = splits["train"]
     for row in ds:
         assert row["options"]["ABCDEFGH".index(row["answer"])] == row["answer_text"]
-        scenes = json.loads(row["scenes"])
-        assert scenes[0][0] == 0 and scenes[-1][1] == pytest.approx(1.0)
-        assert all(a[1] == b[0] for a, b in zip(scenes, scenes[1:]))
-        assert len({c for _, _, c in scenes}) == len(scenes)  # distinct captions
+        scenes = row["scenes"]
+        assert scenes[0]["start"] == 0 and scenes[-1]["end"] == pytest.approx(1.0)
+        assert all(a["end"] == b["start"] for a, b in zip(scenes, scenes[1:]))
+        assert len({s["caption"] for s in scenes}) == len(scenes)  # distinct captions
 
 
 def test_splits_are_disjoint(splits):

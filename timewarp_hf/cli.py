@@ -44,6 +44,26 @@ def _samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_quickstart(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "output", nargs="?", default="outputs", help="folder for everything it makes (default: outputs)"
+    )
+    p.add_argument("--videos", type=int, default=4, help="sample videos to build pairs from (default: 4)")
+    p.add_argument("--train-steps", type=int, default=6, help="DPO steps (default: 6)")
+
+
+@_subcommand(
+    "quickstart",
+    "the main job offline on sample videos and a tiny model: warps, pairs, DPO, evaluation, Hub folders",
+    _configure_quickstart,
+)
+def _quickstart(args: argparse.Namespace) -> int:
+    from .quickstart import run_quickstart
+
+    run_quickstart(args.output, videos=args.videos, train_steps=args.train_steps)
+    return 0
+
+
 def _configure_temporal_benchmark(p: argparse.ArgumentParser) -> None:
     p.add_argument("output", help="folder to write the clips and metadata.jsonl into")
     p.add_argument("--split", default="test", choices=["train", "test"])
@@ -187,10 +207,6 @@ def _build(args: argparse.Namespace) -> int:
         json.dump(summary, handle, indent=2)
     if args.llava_hound:
         write_llava_hound(pairs, args.llava_hound)
-    if args.push_to_hub:
-        from .hub import push_dataset
-
-        push_dataset(pairs, args.push_to_hub)  # with its card, example picture and summary
     print(
         json.dumps(
             {
@@ -201,13 +217,60 @@ def _build(args: argparse.Namespace) -> int:
             }
         )
     )
+    if args.push_to_hub:
+        from .hub import push_dataset
+
+        try:
+            push_dataset(args.output, args.push_to_hub)  # with its card, example picture and summary
+        except Exception as exc:  # the pairs are saved: say so, and how to push them again
+            print(
+                f"timewarp build: the pairs are saved in {args.output}, but the push failed "
+                f"({type(exc).__name__}: {exc}); retry with `timewarp push dataset {args.output} "
+                f"{args.push_to_hub}`",
+                file=sys.stderr,
+            )
+            return 1
     return 0
 
 
-def _configure_push(p: argparse.ArgumentParser) -> None:
-    from .hub import configure_push
+def _configure_push(parser: argparse.ArgumentParser) -> None:
+    targets = parser.add_subparsers(dest="target", required=True)
 
-    configure_push(p)
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--private", action="store_true", default=None, help="create the repo private")
+        p.add_argument("--commit-message", default=None)
+        p.add_argument(
+            "--dry-run",
+            metavar="DIR",
+            default=None,
+            help="write the exact folder that would be uploaded to DIR, and upload nothing",
+        )
+
+    p = targets.add_parser(
+        "dataset", help="TimeWarp pairs (a `timewarp build --output` folder) with their card"
+    )
+    p.add_argument("pairs", help="folder written by `timewarp build --output`")
+    p.add_argument("repo_id", help="Hub dataset repo, e.g. me/timewarp-pairs")
+    p.add_argument("--license", default=None, help="license id (default: the base data's, else 'unknown')")
+    common(p)
+    p = targets.add_parser("model", help="a trained model folder, its card completed with evaluation results")
+    p.add_argument("model_dir", help="the trainer's output_dir (or any save_pretrained folder)")
+    p.add_argument("repo_id", help="Hub model repo, e.g. me/qwen2.5-vl-3b-timewarp")
+    p.add_argument("--base-model", default=None, help="Hub id of the base model (default: as recorded)")
+    p.add_argument("--dataset", default=None, help="Hub id of the TimeWarp pairs it was trained on")
+    p.add_argument(
+        "--eval-results", default=None, metavar="JSON", help='file with {"benchmark": {"metric": value}}'
+    )
+    p.add_argument("--license", default=None)
+    common(p)
+    p = targets.add_parser("space", help="the Gradio demo Space")
+    p.add_argument("repo_id", help="Hub Space repo, e.g. me/timewarp-demo")
+    p.add_argument(
+        "--base-model", default=None, help="Hub id of the base Video-LLM (default: tiny stand-ins)"
+    )
+    p.add_argument("--timewarp-model", default=None, help="Hub id of the TimeWarp-trained model")
+    p.add_argument("--dataset", default=None, help="Hub id of the TimeWarp pairs, linked from the Space")
+    common(p)
 
 
 @_subcommand(
@@ -216,9 +279,26 @@ def _configure_push(p: argparse.ArgumentParser) -> None:
     _configure_push,
 )
 def _push(args: argparse.Namespace) -> int:
-    from .hub import run_push
+    """Stage the target into ``--dry-run DIR`` and stop, or into a temporary folder and upload it."""
+    from .hub import dry_run, push_target
 
-    return run_push(args)
+    options = {
+        k: v
+        for k, v in vars(args).items()
+        if k in ("pairs", "model_dir", "base_model", "timewarp_model", "dataset", "license")
+    }
+    if getattr(args, "eval_results", None):
+        with open(args.eval_results) as handle:
+            options["eval_results"] = json.load(handle)
+    if args.dry_run:
+        report = dry_run(args.target, args.repo_id, args.dry_run, options, commit_message=args.commit_message)
+        print(json.dumps(report, indent=2))
+        return 1 if report["leaks"] else 0
+    commit = push_target(
+        args.target, args.repo_id, options, private=args.private, commit_message=args.commit_message
+    )
+    print(json.dumps({"repo_id": args.repo_id, "repo_type": args.target, "commit": commit.commit_url}))
+    return 0
 
 
 def _configure_demo(p: argparse.ArgumentParser) -> None:
@@ -287,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad options or inputs (their messages name the field and the fix)."""
+    from .extras import MissingExtraError
     from .generation import GenerationError
     from .hub import HubAuthError, HubLeakError
     from .timewarp import NoPairsError
@@ -299,6 +380,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         HubAuthError,
         HubLeakError,
         NoPairsError,
+        MissingExtraError,
     )
 
 

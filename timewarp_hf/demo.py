@@ -29,6 +29,7 @@ from PIL import Image
 from .config import TimewarpConfig, TimewarpConfigError
 from .export import message_text
 from .generation import CachedBackend, GenerationBackend, GenerationRequest, ResponseCache
+from .hub.common import SPACE_CONFIG_FILE
 from .pipeline import PairPipeline
 from .prompts import WARPED_QUESTIONS
 from .recipes.base import PreparedVideo, RecipeContext, video_messages
@@ -64,7 +65,6 @@ ALLOWED_EXTENSIONS = (".mp4", ".webm", ".mov", ".mkv", ".m4v")
 MAX_UPLOAD_BYTES = 20 * 1024**2
 MAX_DURATION_S = 60.0
 TINY_FAMILY = "qwen2_vl"
-SPACE_CONFIG_FILE = "timewarp_demo.json"
 
 
 class DemoInputError(ValueError):
@@ -281,9 +281,10 @@ def build_demo(
     Not launched here: ``demo.launch(**launch_options())`` in the Space, :func:`run_demo` locally, and
     tests launch it on a free port.
     """
-    import gradio as gr
+    from .extras import import_extra
+    from .hub.privacy import scrub_local_paths
 
-    from .hub import scrub_local_paths
+    gr = import_extra("gradio", "demo")
 
     if (base_model is None) != (timewarp_model is None):
         raise ValueError("give both base_model and timewarp_model, or neither (tiny stand-ins)")

@@ -8,39 +8,78 @@ the cache key does not depend on where the user runs it. Every other name goes t
 
 from __future__ import annotations
 
+import ast
 import functools
-import inspect
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import datasets.inspect
 import datasets.load
 from datasets.packaged_modules import _hash_python_lines
 
-__all__ = ["DATASET_NAME", "module_hash", "register"]
+__all__ = ["BUILDER_MODULE", "DATASET_NAME", "build_modules", "module_hash", "register"]
 
 DATASET_NAME = "timewarp"
 
 
-def module_hash() -> str:
-    """Hash of the code that decides a build's output, so a code change gives a fresh cache."""
-    from . import config, parsing, pipeline, prompts, quality, recipes, sources, timewarp, video, warps
-    from .recipes import explicit, implicit, warped
+# The builder's module: a build's output is decided by it and by every package module it imports.
+BUILDER_MODULE = "timewarp_hf.timewarp"
+_PACKAGE = BUILDER_MODULE.split(".")[0]
 
-    modules = (
-        timewarp,
-        config,
-        pipeline,
-        sources,
-        prompts,
-        parsing,
-        quality,
-        video,
-        warps,
-        recipes,
-        explicit,
-        implicit,
-        warped,
-    )
-    lines = [line for module in modules for line in inspect.getsource(module).splitlines()]
+
+def build_modules(package_dir: str | os.PathLike | None = None) -> list[Path]:
+    """The package's source files that decide a build's output: the builder module and every package
+    module it imports, directly or not, at import time or inside a function (read from the sources, so a
+    new module joins the list by being imported, not by being remembered), plus their packages'
+    ``__init__.py``. ``package_dir`` defaults to the installed package."""
+    root = Path(package_dir or Path(__file__).resolve().parent)
+
+    def path_of(module: str) -> Path | None:
+        parts = module.split(".")[1:]
+        package_init = root.joinpath(*parts, "__init__.py")
+        if package_init.is_file():
+            return package_init
+        file = root.joinpath(*parts).with_suffix(".py") if parts else None
+        return file if file is not None and file.is_file() else None
+
+    def imported(module: str, path: Path) -> Iterator[str]:
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                yield from (alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                    target = f"{base}.{node.module}" if node.module else base
+                else:
+                    target = node.module or ""
+                yield target
+                yield from (f"{target}.{alias.name}" for alias in node.names)  # submodules by name
+
+    seen: dict[str, Path] = {}
+    todo = [BUILDER_MODULE]
+    while todo:
+        module = todo.pop()
+        if module in seen or not (module == _PACKAGE or module.startswith(_PACKAGE + ".")):
+            continue
+        path = path_of(module)
+        if path is None:
+            continue  # a name imported from a module, not a module
+        seen[module] = path
+        todo.append(module.rsplit(".", 1)[0])  # importing a module runs its package's __init__ first
+        todo.extend(imported(module, path))
+    return sorted(set(seen.values()))
+
+
+def module_hash(package_dir: str | os.PathLike | None = None) -> str:
+    """Hash of the code that decides a build's output (:func:`build_modules`), so a change to any of it
+    gives a fresh cache and a change elsewhere (the trainer, the evaluation) keeps the built pairs."""
+    root = Path(package_dir or Path(__file__).resolve().parent)
+    lines = []
+    for path in build_modules(root):
+        lines.append(f"module {path.relative_to(root).as_posix()}")  # a moved module is a change too
+        lines.extend(path.read_text(encoding="utf-8").splitlines())
     return _hash_python_lines(lines)
 
 

@@ -21,9 +21,19 @@ import datasets
 
 from .video import find_videos
 
-__all__ = ["BaseExample", "BaseSource", "UnsafeMetadataPath"]
+__all__ = ["METADATA_FILES", "SCENES_FEATURE", "BaseExample", "BaseSource", "UnsafeMetadataPath"]
 
 METADATA_FILES = ("metadata.jsonl", "metadata.csv")
+# Scenes in a metadata file, as ``datasets``' ``videofolder`` reads them (one type per field). The older
+# ``[start, end, caption]`` lists and FineVideo's ``content_metadata`` are still read, but a list mixing
+# numbers and text is refused by Arrow, hence objects.
+SCENES_FEATURE = datasets.List(
+    {
+        "start": datasets.Value("float64"),
+        "end": datasets.Value("float64"),
+        "caption": datasets.Value("string"),
+    }
+)
 # Columns that carry the video itself, in the order we look for them when none is named.
 _VIDEO_COLUMNS = ("video", "mp4", "videos", "file", "path")
 
@@ -167,6 +177,17 @@ class BaseSource:
             video_id = str(row.get("video_id") or row.get("id") or f"{self.split}-{index}-{position}")
             metadata = {k: v for k, v in row.items() if k != column}
             yield BaseExample(video_id=video_id, video=row[column], metadata=metadata)
+
+    def unlisted_videos(self) -> list[str]:
+        """Videos of a folder base that its metadata file does not name: like ``datasets``' own
+        ``videofolder``, a build reads only the listed ones, and the summary counts the rest."""
+        if self.kind != "folder":
+            return []
+        rows = _read_metadata(self.base)
+        if rows is None:
+            return []
+        listed = {os.path.normpath(_safe_join(self.base, str(row["file_name"]))) for row in rows}
+        return sorted(path for path in find_videos(self.base) if os.path.normpath(path) not in listed)
 
     # ----------------------------------------------------------------- internals
     def _folder_entries(self) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
 import os
 from collections import Counter
 from typing import Any
@@ -23,6 +24,8 @@ from .pipeline import FEATURES, PairPipeline, summarize_counters
 from .sources import BaseSource
 
 __all__ = ["NoPairsError", "TimewarpBuilder"]
+
+logger = logging.getLogger(__name__)
 
 SUMMARY_FILE = "timewarp_summary.json"
 _STATS_DIR = "timewarp_stats"
@@ -81,6 +84,17 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
         shards = self._source.shards()
         if not shards:
             raise ValueError(f"base {self._source.describe()} holds no videos")
+        unlisted = self._source.unlisted_videos()
+        if unlisted:
+            names = ", ".join(os.path.relpath(p, self._source.base) for p in unlisted[:5])
+            logger.warning(
+                "%d video(s) in %s are not in its metadata file and are left out, as datasets' videofolder "
+                "does: %s%s (add them to the metadata to build from them)",
+                len(unlisted),
+                self._source.describe(),
+                names,
+                " ..." if len(unlisted) > 5 else "",
+            )
         return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"shards": shards})]
 
     def _generate_examples(self, shards: list[Any]):
@@ -112,7 +126,11 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
             os.remove(path)
         if os.path.isdir(folder):
             os.rmdir(folder)
-        summary = {"config": _config_summary(self.config), **summarize_counters(counters)}
+        summary = {
+            "config": _config_summary(self.config),
+            **summarize_counters(counters),
+            "not_in_metadata": len(self._source.unlisted_videos()),
+        }
         with open(os.path.join(self._output_dir, SUMMARY_FILE), "w") as handle:
             json.dump(summary, handle, indent=2)
         self.info.description = json.dumps(summary)

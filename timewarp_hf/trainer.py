@@ -15,6 +15,7 @@ data the model was trained on.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import textwrap
 from collections import Counter
@@ -29,14 +30,17 @@ from datasets import Dataset, Video
 from huggingface_hub import ModelCard
 from peft import LoraConfig
 from torch import nn
-from transformers import AutoProcessor, PreTrainedModel, ProcessorMixin
+from transformers import AutoProcessor, PreTrainedModel, ProcessorMixin, Trainer
 from trl import DPOConfig, DPOTrainer
 from trl.trainer.utils import get_config_model_id
 
 from .collator import SKIPPED_VIDEOS_KEY, VIDEO_COLUMNS, VideoPreferenceCollator
-from .hub import scrub_local_paths, update_model_card
+from .hub.model_card import update_model_card
+from .hub.privacy import scrub_local_paths
 from .sampling import GroupedSampler
 from .timewarp import CITATION
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "TimeWarpDPOConfig",
@@ -445,6 +449,18 @@ class TimeWarpDPOTrainer(DPOTrainer):
                 "the processor does not belong to the model, or a custom collator truncated the prompt. "
                 "Keep max_length=None and bound sequences with num_frames / max_pixels instead."
             ) from exc
+
+    def _save_checkpoint(self, model, trial):
+        # TRL writes the card before the checkpoint; here the checkpoint (weights, optimizer, state) goes
+        # first, and a card that cannot be written costs a warning, never the checkpoint.
+        Trainer._save_checkpoint(self, model, trial)
+        model_name = (self.args.hub_model_id or self.args.output_dir).rstrip("/").split("/")[-1]
+        try:
+            self.create_model_card(model_name=model_name)
+        except Exception as exc:
+            logger.warning(
+                "checkpoint saved, but the model card could not be written (%s: %s)", type(exc).__name__, exc
+            )
 
     def create_model_card(
         self,

@@ -19,6 +19,7 @@ all weights against a frozen reference copy.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedM
 from trl import ModelConfig, TrlParser, get_peft_config, get_quantization_config
 
 from .trainer import TimeWarpDPOConfig, TimeWarpDPOTrainer, default_lora_config
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ScriptArguments", "TimeWarpModelConfig", "build_peft_config", "load_pairs", "main", "make_parser"]
 
@@ -145,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if model_args.model_name_or_path.startswith(("/", ".", "~")) and not os.path.isdir(
         os.path.expanduser(model_args.model_name_or_path)
     ):
-        parser.error(f"--model_name_or_path {model_args.model_name_or_path}: no such folder (or give a Hub id)")
+        parser.error(
+            f"--model_name_or_path {model_args.model_name_or_path}: no such folder (or give a Hub id)"
+        )
 
     train_dataset, eval_dataset = _splits(
         load_pairs(script_args.dataset_name, script_args.dataset_config, script_args.dataset_streaming),
@@ -177,13 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         peft_config=build_peft_config(model_args, model),
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    is_hub_dataset = not os.path.exists(script_args.dataset_name)
-    dataset_id = script_args.dataset_name if is_hub_dataset else None
-    # The card first: saving a PEFT adapter then adds its own metadata (library, base model) to it.
-    trainer.create_model_card(
-        model_name=os.path.basename(os.path.normpath(training_args.output_dir)), dataset_name=dataset_id
-    )
-    trainer.save_model(training_args.output_dir)
+    # The weights (adapter or full model) and the processor first: nothing after this can lose them.
+    # (`_internal_call`: only save; `Trainer.save_model` would otherwise push too, before the card exists.)
+    trainer.save_model(training_args.output_dir, _internal_call=True)
     trainer.accelerator.print(f"model saved to {training_args.output_dir}")
     if trainer.skipped_video_ids:
         trainer.accelerator.print(
@@ -191,8 +192,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             + ", ".join(trainer.skipped_video_ids[:10])
             + (" ..." if len(trainer.skipped_video_ids) > 10 else "")
         )
+    is_hub_dataset = not os.path.exists(script_args.dataset_name)
+    dataset_id = script_args.dataset_name if is_hub_dataset else None
+    model_name = os.path.basename(os.path.normpath(training_args.output_dir))
+    status = 0
+    try:
+        trainer.create_model_card(model_name=model_name, dataset_name=dataset_id)
+    except Exception as exc:  # the model is saved: a card problem must not turn a finished run into a failure
+        logger.warning(
+            "the model is saved in %s, but its model card could not be written (%s: %s); "
+            "`timewarp push model %s <repo_id> --dry-run <dir>` writes a complete card later",
+            training_args.output_dir,
+            type(exc).__name__,
+            exc,
+            training_args.output_dir,
+        )
     if training_args.push_to_hub:
-        trainer.push_to_hub(dataset_name=dataset_id)
-        trainer.accelerator.print(f"pushed to https://huggingface.co/{trainer.hub_model_id}")
+        try:
+            trainer.push_to_hub(dataset_name=dataset_id)
+            trainer.accelerator.print(f"pushed to https://huggingface.co/{trainer.hub_model_id}")
+        except Exception as exc:
+            status = 1
+            logger.error(
+                "the model is saved in %s, but the push to the Hub failed (%s: %s); retry with "
+                "`timewarp push model %s %s`",
+                training_args.output_dir,
+                type(exc).__name__,
+                exc,
+                training_args.output_dir,
+                training_args.hub_model_id or trainer.hub_model_id or "<repo_id>",
+            )
     trainer.end()
-    return 0
+    return status

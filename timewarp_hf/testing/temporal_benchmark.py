@@ -34,6 +34,8 @@ from typing import Any
 import av
 import numpy as np
 
+from ..sources import SCENES_FEATURE
+
 __all__ = ["QUESTION_TYPES", "make_temporal_benchmark", "write_lossless_video"]
 
 QUESTION_TYPES = (
@@ -114,14 +116,15 @@ def _where(position: float, c: _Canvas) -> str:
     )
 
 
-def _scenes(captions: Sequence[str], fps: float) -> list[list[Any]]:
-    """Scene spans in seconds from per-frame captions: each run of equal captions is one scene."""
-    runs: list[list[Any]] = []
+def _scenes(captions: Sequence[str], fps: float) -> list[dict[str, Any]]:
+    """Scene spans in seconds from per-frame captions: each run of equal captions is one scene, written as
+    ``{"start", "end", "caption"}`` (a schema ``datasets``' ``videofolder`` reads)."""
+    runs: list[dict[str, Any]] = []
     for k, caption in enumerate(captions):
-        if runs and runs[-1][2] == caption:
-            runs[-1][1] = round((k + 1) / fps, 4)
+        if runs and runs[-1]["caption"] == caption:
+            runs[-1]["end"] = round((k + 1) / fps, 4)
         else:
-            runs.append([round(k / fps, 4), round((k + 1) / fps, 4), caption])
+            runs.append({"start": round(k / fps, 4), "end": round((k + 1) / fps, 4), "caption": caption})
     return runs
 
 
@@ -251,12 +254,15 @@ def make_temporal_benchmark(
                 clip = frames if forward else frames[::-1]
                 clip_captions = captions if forward else captions[::-1]
                 question, options, answer = _question(kind, forward, info, canvas)
-                name = f"{pair_id}-{'fwd' if forward else 'rev'}.mp4"
+                # No split word in file names: `datasets` would read "test-..." as a split of its own and
+                # leave metadata.jsonl (the "train" split) out of it. The ids keep the split.
+                stem = f"{kind}-{p:03d}-{'fwd' if forward else 'rev'}"
+                name = f"{stem}.mp4"
                 write_lossless_video(out / name, clip, fps)
                 rows.append(
                     {
                         "file_name": name,
-                        "video_id": name[:-4],
+                        "video_id": f"{split}-{stem}",
                         "pair_id": pair_id,
                         "category": kind,
                         "temporal": kind in ORDER_DEPENDENT,
@@ -272,9 +278,8 @@ def make_temporal_benchmark(
             handle.write(json.dumps(row) + "\n")
     records = [
         {
-            **{k: v for k, v in row.items() if k not in ("file_name", "scenes")},
+            **{k: v for k, v in row.items() if k != "file_name"},
             "video": str(out / row["file_name"]),
-            "scenes": json.dumps(row["scenes"]),
         }
         for row in rows
     ]
@@ -289,7 +294,7 @@ def make_temporal_benchmark(
             "options": datasets.List(datasets.Value("string")),
             "answer": datasets.Value("string"),
             "answer_text": datasets.Value("string"),
-            "scenes": datasets.Value("string"),
+            "scenes": SCENES_FEATURE,
         }
     )
     return datasets.Dataset.from_list(records, features=features)

@@ -210,8 +210,9 @@ def make_sample_videos(
     """A small, varied set of clips for demos and the quickstart: each has three coloured scenes with hard
     cuts, a frame counter, and a square moving in a different direction, so every warp shows.
 
-    With ``metadata``, a ``metadata.jsonl`` gives each clip's scenes with captions (FineVideo-style
-    ``[start, end, caption]``), which makes the folder a ``videofolder`` base the explicit recipe can use.
+    With ``metadata``, a ``metadata.jsonl`` gives each clip's scenes with captions (``{"start", "end",
+    "caption"}`` objects, :data:`~timewarp_hf.sources.SCENES_FEATURE`), so ``load_dataset("videofolder")``
+    reads the folder and the explicit recipe can use it as a base.
     """
     if count < 1:
         raise ValueError(f"count must be >= 1, got {count}")
@@ -232,11 +233,11 @@ def make_sample_videos(
         paths.append(path)
         bounds = [0, lengths[0], lengths[0] + lengths[1], num_frames]
         scenes = [
-            [
-                bounds[s] / 8,
-                bounds[s + 1] / 8,
-                f"the background turns {_PALETTE_NAMES[s]} while a white square moves {direction}",
-            ]
+            {
+                "start": bounds[s] / 8,
+                "end": bounds[s + 1] / 8,
+                "caption": f"the background turns {_PALETTE_NAMES[s]} while a white square moves {direction}",
+            }
             for s in range(3)
         ]
         rows.append({"file_name": path.name, "scenes": scenes})
