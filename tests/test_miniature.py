@@ -18,6 +18,7 @@ from timewarp_hf.miniature import (
     MiniatureConfig,
     check_ranking,
     fitted_dir,
+    format_gain,
     format_table,
     plot,
     summarize,
@@ -134,3 +135,14 @@ def test_quick_reproduction_runs_every_compared_arm_and_warped_shows_the_ranking
 def test_quick_reproduction_explicit_shows_the_ranking(quick_run):
     _, summary, report = quick_run
     _assert_ranking(summary, "explicit", report)
+
+
+def test_the_gain_table_reads_base_against_timewarp_with_the_order_mean():
+    base = {t: 0.5 for t in ORDER_TYPES} | {"repetitions": 1.0, "appearance": 0.25}
+    tuned = {t: 0.7 for t in ORDER_TYPES} | {"repetitions": 0.5, "appearance": 0.25}
+    table = format_gain({"base": {"accuracy": base}, "timewarp": {"accuracy": tuned}})
+    assert (
+        "| direction | 0.500 | 0.700 | +0.200 |" in table
+        and "| repetitions | 1.000 | 0.500 | -0.500 |" in table
+    )
+    assert table.splitlines()[-1] == "| **order-dependent (mean)** | 0.500 | 0.700 | **+0.200** |"
