@@ -23,7 +23,13 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # before tqdm is imported here or in
 
 import datasets  # noqa: E402
 
-from timewarp_hf.miniature import MiniatureConfig, format_table, run_miniature  # noqa: E402
+from timewarp_hf.miniature import (  # noqa: E402
+    ARMS,
+    MiniatureConfig,
+    format_table,
+    run_miniature,
+    write_readme_table,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,15 +42,58 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default: 0-4, or 0-2 with --quick)")
     parser.add_argument("--workers", type=int, help="parallel processes, one torch thread each (default 2)")
+    parser.add_argument("--arms", nargs="+", choices=ARMS, help="arms to run (default: all, or --quick's)")
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="score on the validation split (the test split's distribution, another seed): for tuning",
+    )
+    parser.add_argument("--fit-steps", type=int, help="cross-entropy steps fitting the base")
+    parser.add_argument("--fit-extra", choices=("none", "captions", "template_qa"), help="extra fitting data")
+    parser.add_argument("--dpo-steps", type=int, help="DPO steps per arm")
+    parser.add_argument("--dpo-lr", type=float, help="DPO learning rate")
+    parser.add_argument("--beta", type=float, help="DPO beta")
+    parser.add_argument("--explicit-questions", type=int, help="template questions per clip (default 9)")
+    parser.add_argument("--loss-type", nargs="+", help="TRL DPO loss mix, e.g. sigmoid sft")
+    parser.add_argument("--loss-weights", type=float, nargs="+", help="one weight per --loss-type")
+    parser.add_argument(
+        "--random-batches", action="store_true", help="no pair grouping: random DPO batches (an ablation)"
+    )
+    parser.add_argument(
+        "--base-cache", type=Path, help="keep fitted bases here between runs (default: fit afresh)"
+    )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="also write the table into this markdown file, between the miniature-table markers",
+    )
     args = parser.parse_args(argv)
     datasets.disable_progress_bars()  # the run logs one line per finished seed and arm instead
     config = MiniatureConfig.quick(args.output) if args.quick else MiniatureConfig(output_dir=args.output)
-    overrides = {"seeds": tuple(args.seeds) if args.seeds else None, "workers": args.workers}
+    overrides = {
+        "seeds": tuple(args.seeds) if args.seeds else None,
+        "workers": args.workers,
+        "arms": tuple(args.arms) if args.arms else None,
+        "eval_split": "validation" if args.validation else None,
+        "fit_steps": args.fit_steps,
+        "dpo_steps": args.dpo_steps,
+        "fit_extra": args.fit_extra,
+        "dpo_lr": args.dpo_lr,
+        "beta": args.beta,
+        "explicit_questions": args.explicit_questions,
+        "loss_type": tuple(args.loss_type) if args.loss_type else None,
+        "loss_weights": tuple(args.loss_weights) if args.loss_weights else None,
+        "group_batches": False if args.random_batches else None,
+        "base_cache": args.base_cache,
+    }
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     summary = run_miniature(config, log=lambda line: print(line, flush=True))
     print()
     print(format_table(summary))
     print(f"\n{summary['seconds']:.0f} s; results.md, results.json and results.png in {config.output_dir}")
+    if args.readme:
+        write_readme_table(args.readme, summary, config.output_dir / "results.png")
+        print(f"table written into {args.readme}")
     print(
         "RESULT "
         + json.dumps({"ranking_holds": not summary["ranking"], "seconds": round(summary["seconds"])})

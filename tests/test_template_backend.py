@@ -18,22 +18,59 @@ def test_questions_need_the_order_and_answers_follow_it():
     assert len(pairs) == 3 and len({q for q, _ in pairs}) == 3
     assert pairs == template_questions(CAPTIONS, 3)  # deterministic
     assert answer_question("What happens first in the video?", CAPTIONS) == "A red ball rolls in."
-    assert answer_question("What happens at the end of the video?", CAPTIONS) == "A cat walks past."
+    assert answer_question("What happens last in the video?", CAPTIONS) == "A cat walks past."
     assert answer_question("What happens right after the ball hits a wall?", CAPTIONS) == "The ball stops."
     assert answer_question("What happens right before the ball stops?", CAPTIONS) == "The ball hits a wall."
-    assert (
-        answer_question("Which happens earlier: a cat walks past or the ball stops?", CAPTIONS)
-        == "The ball stops."
+    assert answer_question('Does "the ball stops" happen before or after "a cat walks past"?', CAPTIONS) == (
+        "Before."
+    )
+    assert answer_question("Which happens first: a cat walks past or the ball stops?", CAPTIONS) == (
+        "The ball stops."
+    )
+    assert answer_question("Which happens last: a cat walks past or the ball stops?", CAPTIONS) == (
+        "A cat walks past."
     )
     shuffled = [CAPTIONS[k] for k in (3, 0, 2, 1)]
     assert answer_question("What happens first in the video?", shuffled) == "A cat walks past."
-    assert answer_question("What happens right after a cat walks past?", CAPTIONS).startswith("Nothing")
+    assert answer_question("What happens right after a cat walks past?", CAPTIONS) == (
+        "Nothing; the video ends there."
+    )
+    assert answer_question("What happens right before a red ball rolls in?", CAPTIONS) == (
+        "Nothing; the video starts there."
+    )
+
+
+def test_order_lists_name_what_changes_and_the_question_does_not_give_the_order_away():
+    screens = ["the screen turns red", "the screen turns green", "the screen turns blue"]
+    question = (
+        "In which order do these happen: the screen turns blue; the screen turns green; the screen turns red?"
+    )
+    assert question in [q for q, _ in template_questions(screens, 100)]
+    assert answer_question(question, screens) == "First red, then green, then blue."
+    assert answer_question(question, screens[::-1]) == "First blue, then green, then red."
+    # nothing shared to strip: the full phrases
+    assert answer_question(
+        "In which order do these happen: a cat walks past; a red ball rolls in?", CAPTIONS[::-1]
+    ) == ("First a cat walks past, then a red ball rolls in.")
+
+
+def test_a_clip_and_its_reversal_are_asked_the_same_questions_in_the_same_answer_forms():
+    for captions in (CAPTIONS, ["the square is at the top", "the square is at the bottom"]):
+        forward = template_questions(captions, 9)
+        backward = template_questions(captions[::-1], 9)
+        assert [q for q, _ in forward] == [q for q, _ in backward]
+        forms = {"Before.", "After."}
+        for (_, a), (_, b) in zip(forward, backward):
+            assert (a in forms) == (b in forms) and a.startswith("First ") == b.startswith("First ")
+    # two scenes allow fewer distinct questions; the backend says how many
+    assert load_backend("template").max_questions(["at the top", "at the bottom"]) == 10
 
 
 def test_every_generated_question_is_answered_differently_by_some_order():
-    for question, answer in template_questions(CAPTIONS, 20):
-        assert answer_question(question, CAPTIONS) == answer
-        assert answer_question(question, CAPTIONS[::-1]) != answer
+    for captions in (CAPTIONS, CAPTIONS[:2], CAPTIONS[:3]):
+        for question, answer in template_questions(captions, 100):
+            assert answer_question(question, captions) == answer
+            assert answer_question(question, captions[::-1]) != answer
 
 
 def test_backend_speaks_the_recipe_format_and_refuses_free_prompts():
@@ -79,7 +116,7 @@ def test_explicit_build_with_the_template_backend(tmp_path, isolated_datasets_ca
         order = [["a red screen", "a green screen", "a blue screen"][k] for k in warp["scene_order"]]
         question = row["prompt"][0]["content"][1]["text"]
         assert row["rejected"][0]["content"][0]["text"] == answer_question(question, order)
-        assert row["generator"].startswith("template:rules-v1")
+        assert row["generator"].startswith("template:rules-v2")
 
 
 def test_template_backend_only_for_explicit(tmp_path):

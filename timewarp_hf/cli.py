@@ -51,6 +51,11 @@ def _configure_quickstart(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--videos", type=int, default=4, help="sample videos to build pairs from (default: 4)")
     p.add_argument("--train-steps", type=int, default=6, help="DPO steps (default: 6)")
+    p.add_argument(
+        "--no-gain",
+        action="store_true",
+        help="skip fitting a tiny base and showing its TimeWarp gain (the step that takes minutes)",
+    )
 
 
 @_subcommand(
@@ -61,7 +66,7 @@ def _configure_quickstart(p: argparse.ArgumentParser) -> None:
 def _quickstart(args: argparse.Namespace) -> int:
     from .quickstart import run_quickstart
 
-    run_quickstart(args.output, videos=args.videos, train_steps=args.train_steps)
+    run_quickstart(args.output, videos=args.videos, train_steps=args.train_steps, gain=not args.no_gain)
     return 0
 
 

@@ -10,7 +10,7 @@ the ``--quick`` variant in CI). The pieces, and why each is the way it is:
   phrase the model finds most probable), since a tiny model cannot be read from free text.
 * **Model**: the testing kit's tiny Qwen2-VL (hidden 64, 2 layers, about 190k parameters), re-initialised
   per seed with ``initializer_range`` 0.1: at the default 0.02 the tiny Qwen models often never leave the
-  "ignore the video" plateau (``shared/reference/temporal_learning_feasibility.md``).
+  "ignore the video" plateau.
 * **Fitting** (before any arm): a random model cannot answer at all, and the ``warped`` and ``implicit``
   recipes need a model that answers. So each seed's model is first fine-tuned with plain cross-entropy
   (``fit_steps`` steps, random batches, true frame order) on the train split's questions and gold answer
@@ -22,7 +22,8 @@ the ``--quick`` variant in CI). The pieces, and why each is the way it is:
 
   - ``base``: no DPO.
   - ``explicit``: ``load_dataset("timewarp", recipe="explicit", generator="template")`` on the train
-    split; chosen and rejected answer rule-written order questions from the true vs shuffled scene captions.
+    split; chosen and rejected answer rule-written order questions (first, last, right after, before or
+    after, in which order, ...) from the true vs shuffled scene captions.
   - ``warped``: the fitted model is the captioner; it answers each clip's own benchmark question on the
     true frames (chosen) and on time-reversed frames (rejected); pairs whose answers agree are dropped by
     the quality filter. Gold answers are never used, only the model's own answers.
@@ -31,13 +32,16 @@ the ``--quick`` variant in CI). The pieces, and why each is the way it is:
   - ``order_blind``: the explicit pairs with ``shuffle_frames=True`` (frames scrambled in the collator).
   - ``order_blind_warped``: the warped pairs with frames scrambled, the control matched to ``warped``.
 
-* **Batches** hold a clip next to its time reversal (:func:`paired_order`: a clip pair's rows are
-  consecutive, the same question about both clips side by side): with random batches the "always give
-  answer X" gradient drowns the weak order signal (feasibility notes §2).
+* **Batches** hold a question about a clip next to the same question about its time reversal
+  (``TimeWarpDPOConfig.group_batches_by``, :mod:`timewarp_hf.sampling`): with random batches the "always
+  give answer X" gradient drowns the weak order signal (a tiny Qwen2-VL stays at loss 0.693).
+* **Settings** are chosen with ``eval_split="validation"`` (the test split's distribution from another
+  seed); the test split is only scored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import multiprocessing
@@ -61,9 +65,10 @@ __all__ = [
     "TIMEWARP_ARMS",
     "MiniatureConfig",
     "check_ranking",
+    "fit_base",
+    "fitted_dir",
     "format_table",
     "pair_key",
-    "paired_order",
     "plot",
     "run_miniature",
     "summarize",
@@ -79,7 +84,7 @@ ARM_PAIRS = {
     "order_blind_warped": ("warped", True),
 }
 TIMEWARP_ARMS = ("explicit", "warped")
-CONTROL_ARMS = ("base", "order_blind")
+CONTROL_ARMS = ("base", "order_blind", "order_blind_warped")
 ARM_LABELS = {
     "base": "base (fitted, no DPO)",
     "explicit": "TimeWarp-explicit",
@@ -97,6 +102,11 @@ COLUMN_LABELS = {
     "explicit_held_out": "held-out explicit pairs",
 }
 _FAMILY = "qwen2_vl"
+# Bumped whenever the cached train split or fitted bases would differ for the same settings.
+_CACHE_FORMAT = 2
+# The validation split: the test split's distribution (layout, square colours) from another seed.
+VALIDATION_SEED = 24680
+DESCRIBE = "Describe what happens in the video, in order."
 _PAIR_SUFFIXES = ("-fwd", "-rev")
 
 
@@ -115,8 +125,18 @@ class MiniatureConfig:
         workers: Processes running seeds and arms side by side (one torch thread each).
         arms: Which of :data:`ARMS` to run.
         warps: The warped recipe's warps (``reverse``: the benchmark's own pairs are exact reversals).
-        held_out_pairs: Explicit pairs from the *test* split's captions on which every trained arm's DPO
-            reward accuracy is measured: did it learn to read order in the format it was trained on?
+        held_out_pairs: Explicit pairs from the evaluation split's captions on which every trained arm's
+            DPO reward accuracy is measured: did it learn to read order in the format it was trained on?
+        explicit_questions: template questions per clip in the explicit pairs (``num_questions``); 1 was
+            best on the validation split (0.512 temporal vs 0.469-0.481 with 3 or 9).
+        loss_type, loss_weights: TRL's DPO loss mix, e.g. ``("sigmoid", "sft")`` with ``(1.0, 0.5)``: an
+            SFT term on the chosen answer against forgetting (as TPO does).
+        group_batches: keep a clip pair's rows (a clip and its time reversal) in one batch through the
+            trainer's ``group_batches_by="pair_id"``; ``False`` samples batches at random.
+        eval_split: ``"test"`` (what the table reports) or ``"validation"``: a split drawn like the test
+            split but from another seed (:data:`VALIDATION_SEED`), on which settings are chosen.
+        base_cache: a folder keeping fitted bases between runs, keyed by everything the fitting depends
+            on (the quick CI run and the full run share them); ``None`` fits afresh in ``output_dir``.
     """
 
     output_dir: Path
@@ -134,12 +154,27 @@ class MiniatureConfig:
     arms: tuple[str, ...] = ARMS
     warps: tuple[str, ...] = ("reverse",)
     held_out_pairs: int = 256
+    explicit_questions: int = 1
+    fit_extra: str = "none"
+    loss_type: tuple[str, ...] = ("sigmoid",)
+    loss_weights: tuple[float, ...] | None = None
+    group_batches: bool = True
+    eval_split: str = "test"
+    base_cache: Path | None = None
+
+    def __post_init__(self):
+        if self.eval_split not in ("test", "validation"):
+            raise ValueError(f"eval_split must be 'test' or 'validation', got {self.eval_split!r}")
+        unknown = set(self.arms) - set(ARMS)
+        if unknown:
+            raise ValueError(f"unknown arms {sorted(unknown)}; accepted: {', '.join(ARMS)}")
 
     @classmethod
     def quick(cls, output_dir: Path, **overrides: Any) -> MiniatureConfig:
-        """The CI run (under 3 minutes on 2 cores): three seeds, half the DPO budget, and only the arms the
-        predicted ranking compares."""
-        options = {"seeds": (0, 1, 2), "dpo_steps": 150, "arms": ("base", *TIMEWARP_ARMS, "order_blind")}
+        """The CI run: three seeds, half the DPO budget, and only the arms the predicted ranking compares
+        (both TimeWarp arms, the base and both order-blind controls; the appearance-only control is the
+        full run's)."""
+        options = {"seeds": (0, 1, 2), "dpo_steps": 150, "arms": ("base", *TIMEWARP_ARMS, *CONTROL_ARMS[1:])}
         return cls(output_dir=output_dir, **{**options, **overrides})
 
 
@@ -147,22 +182,26 @@ class MiniatureConfig:
 
 
 def _prepare(config: MiniatureConfig) -> dict[str, Path]:
-    """The tiny checkpoint and both benchmark splits, made once per output folder."""
+    """The tiny checkpoint and both benchmark splits, made once per output folder; with a ``base_cache``
+    the checkpoint and the train split live there, beside the fitted bases and pairs that refer to them."""
     from .testing import make_temporal_benchmark, make_tiny_vlm
 
     out = Path(config.output_dir)
+    shared = Path(config.base_cache) if config.base_cache is not None else out
     paths = {
-        "checkpoint": out / f"tiny-{_FAMILY}",
-        "train": out / "data" / "train",
-        "test": out / "data" / "test",
+        "checkpoint": shared / f"tiny-{_FAMILY}",
+        "train": shared / "data" / f"train-{config.train_pairs_per_type}-v{_CACHE_FORMAT}",
+        "eval": out / "data" / config.eval_split,
     }
     if not (paths["checkpoint"] / "config.json").is_file():
         make_tiny_vlm(paths["checkpoint"], _FAMILY)
-    for split, count in (("train", config.train_pairs_per_type), ("test", config.test_pairs_per_type)):
-        marker = paths[split] / "metadata.jsonl"
+    for key, count in (("train", config.train_pairs_per_type), ("eval", config.test_pairs_per_type)):
+        marker = paths[key] / "metadata.jsonl"
         if not marker.is_file() or _pairs_per_type(marker) != count:
-            shutil.rmtree(paths[split], ignore_errors=True)
-            make_temporal_benchmark(paths[split], split, pairs_per_type=count)
+            shutil.rmtree(paths[key], ignore_errors=True)
+            split = "train" if key == "train" else "test"
+            seed = VALIDATION_SEED if config.eval_split == "validation" and key == "eval" else None
+            make_temporal_benchmark(paths[key], split, pairs_per_type=count, seed=seed)
     return paths
 
 
@@ -205,25 +244,6 @@ def pair_key(video_id: str) -> str:
     return video_id
 
 
-def paired_order(
-    video_ids: Sequence[str], questions: Sequence[str], rows_needed: int, seed: int
-) -> list[int]:
-    """Row indices for ``rows_needed`` sequential rows: epochs of shuffled clip pairs, each pair's rows
-    kept consecutive and sorted by question, so the same question about a clip and about its reversal
-    sit side by side in a batch and the answer-prior gradient cancels."""
-    rng = random.Random(seed)
-    groups: dict[str, list[int]] = defaultdict(list)
-    for index in sorted(range(len(video_ids)), key=lambda i: (questions[i], video_ids[i])):
-        groups[pair_key(video_ids[index])].append(index)
-    keys = sorted(groups)
-    order: list[int] = []
-    while len(order) < rows_needed:
-        rng.shuffle(keys)
-        for key in keys:
-            order += groups[key]
-    return order[:rows_needed]
-
-
 def _cosine(optimizer: Any, steps: int) -> Any:
     from transformers import get_cosine_schedule_with_warmup
 
@@ -240,11 +260,20 @@ def fit(model: Any, processor: Any, train_dir: Path, config: MiniatureConfig, se
     import torch
 
     from .collator import SKIPPED_VIDEOS_KEY, VideoPreferenceCollator
+    from .generation.template_backend import _sentence, template_questions
 
     rows = []
     for row in _benchmark_rows(train_dir):
-        pair = _messages(row["question"], row["answer_text"])
-        rows.append({**pair, "rejected": pair["chosen"], "video": str(train_dir / row["file_name"])})
+        video = str(train_dir / row["file_name"])
+        answers = [(row["question"], row["answer_text"])]
+        captions = [s["caption"] if isinstance(s, dict) else s[2] for s in row["scenes"]]
+        if config.fit_extra == "captions":
+            answers.append((DESCRIBE, " ".join(_sentence(c) for c in captions)))
+        elif config.fit_extra == "template_qa" and len(captions) > 1:
+            answers += template_questions(captions, 3)
+        for question, answer in answers:
+            pair = _messages(question, answer)
+            rows.append({**pair, "rejected": pair["chosen"], "video": video})
     collator = VideoPreferenceCollator(processor, on_decode_error="raise")
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.fit_lr)
     schedule = _cosine(optimizer, config.fit_steps)
@@ -276,10 +305,9 @@ def fit(model: Any, processor: Any, train_dir: Path, config: MiniatureConfig, se
 # ------------------------------------------------------------------------------------------------ pairs
 
 
-def explicit_pairs(folder: Path, cache_dir: Path) -> Any:
+def explicit_pairs(folder: Path, cache_dir: Path, num_questions: int = 9) -> Any:
     """The explicit recipe with the rule-based template backend on a benchmark split's scene captions,
-    every question its rules can ask (``num_questions=9`` covers them for three scenes), so a clip and its
-    reversal share questions."""
+    ``num_questions`` per clip; the template backend asks a clip and its reversal the same questions."""
     from datasets import load_dataset
 
     from . import registration
@@ -290,7 +318,7 @@ def explicit_pairs(folder: Path, cache_dir: Path) -> Any:
         base=str(folder),
         recipe="explicit",
         generator="template",
-        num_questions=9,
+        num_questions=num_questions,
         split="train",
         cache_dir=str(cache_dir),
     )
@@ -358,8 +386,9 @@ def train_dpo(
     out: Path,
     shuffle: bool,
 ) -> dict[str, Any]:
-    """``dpo_steps`` of TimeWarp DPO against a frozen copy of the starting model, in paired batches; then
-    the DPO reward accuracy on ``held_out`` pairs, frames in true order whatever the arm trained on."""
+    """``dpo_steps`` of TimeWarp DPO against a frozen copy of the starting model (batches grouped by clip
+    pair unless ``config.group_batches`` is off); then the DPO reward accuracy on ``held_out`` pairs,
+    frames in true order whatever the arm trained on."""
     from transformers import AutoModelForImageTextToText, PrinterCallback
 
     from .collator import VideoPreferenceCollator
@@ -367,8 +396,17 @@ def train_dpo(
 
     reference = AutoModelForImageTextToText.from_config(model.config).eval()
     reference.load_state_dict(model.state_dict())
-    questions = [prompt[0]["content"][-1]["text"] for prompt in pairs["prompt"]]
-    order = paired_order(pairs["video_id"], questions, config.dpo_steps * config.batch_size, seed)
+    if config.group_batches:
+        # A group is one question about a clip and about its time reversal (two rows with opposite
+        # answers), so a batch holds several such twins: the answer-prior gradient cancels inside each,
+        # and the batch still spans several clips (grouping a clip pair's every question would fill a
+        # batch with one clip).
+        questions = [prompt[0]["content"][-1]["text"] for prompt in pairs["prompt"]]
+        twins = [f"{pair_key(v)}|{q}" for v, q in zip(pairs["video_id"], questions)]
+        pairs = pairs.add_column("pair_id", twins)
+    loss = {"loss_type": list(config.loss_type)}
+    if config.loss_weights is not None:
+        loss["loss_weights"] = list(config.loss_weights)
     args = TimeWarpDPOConfig(
         output_dir=str(out),
         per_device_train_batch_size=config.batch_size,
@@ -378,7 +416,8 @@ def train_dpo(
         lr_scheduler_type="cosine",
         warmup_steps=min(10, config.dpo_steps // 10),
         beta=config.beta,
-        train_sampling_strategy="sequential",
+        **loss,
+        group_batches_by="pair_id" if config.group_batches else None,
         shuffle_frames=shuffle,
         seed=seed,
         report_to="none",
@@ -393,7 +432,7 @@ def train_dpo(
         model=model,
         ref_model=reference,
         args=args,
-        train_dataset=pairs.select(order),
+        train_dataset=pairs,
         processing_class=processor,
     )
     trainer.remove_callback(PrinterCallback)  # the summary below is what a run reports
@@ -440,6 +479,7 @@ def evaluate(model: Any, processor: Any, test_dir: Path, folder: Path) -> dict[s
         "accuracy": scores["per_category"],
         "pair_accuracy": {c: sum(v) / len(v) for c, v in both.items()},
         "overall": scores["metrics"]["accuracy"],
+        "questions": scores.get("scored"),
     }
 
 
@@ -461,26 +501,57 @@ def _worker_setup() -> None:
     transformers.logging.set_verbosity_error()
 
 
-def _fit_seed(config: MiniatureConfig, paths: dict[str, Path], seed: int) -> dict[str, Any]:
-    """Phase 1 of a seed: fit the model, score it (the ``base`` arm) and let it caption the model-made
-    pairs; everything later arms need is saved under ``seeds/<seed>``."""
-    from datasets import Dataset
-    from transformers import AutoProcessor
+def fitted_dir(config: MiniatureConfig, seed: int) -> Path:
+    """Where a seed's fitted base (and the pairs it captioned) lives: under ``base_cache``, keyed by
+    everything the fitting and captioning depend on, so arms, runs and the CI test share one fitting."""
+    if config.base_cache is None:
+        return Path(config.output_dir) / "seeds" / str(seed) / "fitted"
+    from . import __version__
 
-    start = time.time()
-    folder = Path(config.output_dir) / "seeds" / str(seed)
+    fields = ("train_pairs_per_type", "fit_steps", "fit_lr", "batch_size", "init_std", "warps", "fit_extra")
+    key = json.dumps(
+        [__version__, _CACHE_FORMAT, _FAMILY, seed, *(getattr(config, f) for f in fields)], default=list
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(config.base_cache) / f"{_FAMILY}-seed{seed}-{digest}"
+
+
+def _captioned_recipes(config: MiniatureConfig) -> list[str]:
+    return sorted({ARM_PAIRS[arm][0] for arm in config.arms if arm != "base"} - {"explicit"})
+
+
+def fit_base(config: MiniatureConfig, paths: dict[str, Path], seed: int) -> dict[str, Any]:
+    """A seed's fitted base and its captioned pairs, made once (reused from :func:`fitted_dir` when there):
+    returns what was learned about it (fitting loss, pair counts and examples)."""
+    from datasets import Dataset
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    target = fitted_dir(config, seed)
+    info_path = target / "fit_info.json"
+    info: dict[str, Any] = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    recipes = [r for r in _captioned_recipes(config) if r not in info.get("pairs", {})]
+    if info and not recipes:
+        return info
     processor = AutoProcessor.from_pretrained(paths["checkpoint"])
-    model = _fresh_model(paths["checkpoint"], seed, config.init_std)
-    losses = fit(model, processor, paths["train"], config, seed)
-    model.eval()
-    model.save_pretrained(folder / "fitted")
-    processor.save_pretrained(folder / "fitted")
-    info: dict[str, Any] = {"fit_loss_last_50": statistics.fmean(losses[-50:]), "pairs": {}, "built": {}}
-    for recipe in sorted({ARM_PAIRS[arm][0] for arm in config.arms if arm != "base"} - {"explicit"}):
+    if info:
+        model = AutoModelForImageTextToText.from_pretrained(target / "model").eval()
+    else:
+        model = _fresh_model(paths["checkpoint"], seed, config.init_std)
+        losses = fit(model, processor, paths["train"], config, seed)
+        model.eval()
+        staging = target.with_name(target.name + f".tmp{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        model.save_pretrained(staging / "model")
+        processor.save_pretrained(staging / "model")
+        shutil.rmtree(target, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(target)
+        info = {"fit_loss_last_50": statistics.fmean(losses[-50:]), "pairs": {}, "built": {}}
+    for recipe in recipes:
         rows, counters = captioner_pairs(
-            recipe, model, processor, folder / "fitted", paths["train"], seed, config.warps
+            recipe, model, processor, target / "model", paths["train"], seed, config.warps
         )
-        Dataset.from_list(rows).save_to_disk(str(folder / f"pairs-{recipe}"))
+        Dataset.from_list(rows).save_to_disk(str(target / f"pairs-{recipe}"))
         info["pairs"][recipe] = len(rows)
         info["built"][recipe] = dict(counters)
         info[f"{recipe}_examples"] = [
@@ -491,12 +562,27 @@ def _fit_seed(config: MiniatureConfig, paths: dict[str, Path], seed: int) -> dic
             }
             for r in rows[:: max(1, len(rows) // 4)]
         ]
-    info["seconds"] = time.time() - start
+    info_path.write_text(json.dumps(info, indent=2))
+    return info
+
+
+def _fit_seed(config: MiniatureConfig, paths: dict[str, Path], seed: int) -> dict[str, Any]:
+    """Phase 1 of a seed: fit the model (or reuse the cached fitting), score it (the ``base`` arm) and let
+    it caption the model-made pairs."""
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    start = time.time()
+    info = fit_base(config, paths, seed)
+    target = fitted_dir(config, seed)
+    model = AutoModelForImageTextToText.from_pretrained(target / "model").eval()
+    processor = AutoProcessor.from_pretrained(target / "model")
+    folder = Path(config.output_dir) / "seeds" / str(seed)
     result = {
         "seed": seed,
         "arm": "base",
-        **evaluate(model, processor, paths["test"], folder / "base"),
+        **evaluate(model, processor, paths["eval"], folder / "base"),
         **info,
+        "seconds": time.time() - start,
     }
     (folder / "base" / "result.json").write_text(json.dumps(result, indent=2))
     return result
@@ -509,20 +595,21 @@ def _train_arm(config: MiniatureConfig, paths: dict[str, Path], seed: int, arm: 
 
     start = time.time()
     folder = Path(config.output_dir) / "seeds" / str(seed)
-    model = AutoModelForImageTextToText.from_pretrained(folder / "fitted")
-    processor = AutoProcessor.from_pretrained(folder / "fitted")
+    target = fitted_dir(config, seed)
+    model = AutoModelForImageTextToText.from_pretrained(target / "model")
+    processor = AutoProcessor.from_pretrained(target / "model")
     source, shuffle = ARM_PAIRS[arm]
     out = Path(config.output_dir)
     pairs = load_from_disk(
-        str(out / "pairs-explicit" if source == "explicit" else folder / f"pairs-{source}")
+        str(out / "pairs-explicit" if source == "explicit" else target / f"pairs-{source}")
     )
-    held_out = load_from_disk(str(out / "pairs-explicit-test"))
+    held_out = load_from_disk(str(out / f"pairs-explicit-{config.eval_split}"))
     trained = train_dpo(model, processor, pairs, held_out, config, seed, folder / arm / "run", shuffle)
     model.eval()
     result = {
         "seed": seed,
         "arm": arm,
-        **evaluate(model, processor, paths["test"], folder / arm),
+        **evaluate(model, processor, paths["eval"], folder / arm),
         "pairs": len(pairs),
         **trained,
         "seconds": time.time() - start,
@@ -541,10 +628,10 @@ def run_miniature(config: MiniatureConfig, log: Any = print) -> dict[str, Any]:
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = _prepare(config)
-    for split, name in (("train", "pairs-explicit"), ("test", "pairs-explicit-test")):
+    for split, name in (("train", "pairs-explicit"), ("eval", f"pairs-explicit-{config.eval_split}")):
         if not (out / name).is_dir():
-            pairs = explicit_pairs(paths[split], out / "hf_cache")
-            if split == "test":  # a fixed sample, the same for every arm and seed
+            pairs = explicit_pairs(paths[split], out / "hf_cache", config.explicit_questions)
+            if split == "eval":  # a fixed sample, the same for every arm and seed
                 pairs = pairs.shuffle(seed=0).select(range(min(config.held_out_pairs, len(pairs))))
             pairs.save_to_disk(str(out / name))
     shutil.rmtree(out / "hf_cache", ignore_errors=True)
@@ -618,7 +705,7 @@ def check_ranking(summary: dict[str, Any]) -> list[str]:
     """What the method predicts, checked; returns the violations (empty when the ranking holds).
 
     On the order-dependent questions (mean accuracy over their five types) every TimeWarp arm must beat
-    ``base`` and ``order_blind`` by more than the seed-to-seed spread (the larger of the two arms'
+    ``base`` and both order-blind controls by more than the seed-to-seed spread (the larger of the two arms'
     standard deviations); on the appearance-only questions it must not fall below ``base`` by more than
     that spread.
     """
@@ -725,3 +812,120 @@ def plot(summary: dict[str, Any], path: Path) -> Path:
     path = Path(path)
     image.save(path)
     return path
+
+
+README_MARKERS = ("<!-- miniature-table:start -->", "<!-- miniature-table:end -->")
+
+
+def describe_run(summary: dict[str, Any]) -> str:
+    """One line saying what was run, for how long and on which machine (the README states it)."""
+    import torch
+
+    config = summary["config"]
+    machine = f"{os.cpu_count()}-core CPU, " + ("CUDA GPU" if torch.cuda.is_available() else "no GPU")
+    seeds = ", ".join(str(s) for s in config["seeds"])
+    return (
+        f"Seeds {seeds}; {config['fit_steps']} fitting steps, {config['dpo_steps']} DPO steps per arm, loss "
+        f"{' + '.join(config['loss_type'])}"
+        + (
+            f" (weights {', '.join(f'{w:g}' for w in config['loss_weights'])})"
+            if config["loss_weights"]
+            else ""
+        )
+        + f"; scored on the {config['eval_split']} split; {summary['seconds']:.0f} s on a {machine}."
+    )
+
+
+def write_readme_table(readme: Path, summary: dict[str, Any], plot_path: Path) -> None:
+    """Put the run's table (and its one-line description) between :data:`README_MARKERS` in ``readme``
+    and copy its plot to ``docs/miniature_results.png`` beside it, so the README's numbers are the
+    script's, never typed."""
+    readme = Path(readme)
+    text = readme.read_text()
+    start, end = README_MARKERS
+    if start not in text or end not in text:
+        raise ValueError(f"{readme} has no {start} ... {end} block to fill")
+    block = f"{start}\n{describe_run(summary)}\n\n{format_table(summary)}\n{end}"
+    head, rest = text.split(start, 1)
+    readme.write_text(head + block + rest.split(end, 1)[1])
+    docs = readme.parent / "docs"
+    docs.mkdir(exist_ok=True)
+    shutil.copyfile(plot_path, docs / "miniature_results.png")
+
+
+# ------------------------------------------------------------------------------- one base/TimeWarp pair
+
+
+def base_and_timewarp(
+    output_dir: Path,
+    *,
+    seed: int = 0,
+    recipe: str = "warped",
+    test_pairs_per_type: int = 8,
+    base_cache: Path | None = None,
+    log: Any = print,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """One fitted base and its TimeWarp-trained copy, saved as ``base/`` and ``timewarp/`` under
+    ``output_dir``, both scored on the synthetic test split (``test_pairs_per_type`` clip pairs per type:
+    8 gives 112 questions): what the quickstart shows and the demo serves.
+
+    The same path as one miniature arm (fitting, the builder's pair engine, :class:`TimeWarpDPOTrainer`,
+    ``timewarp eval``), in this process. Returns ``{"base": scores, "timewarp": scores, "paths": ...,
+    "seconds": ...}`` with scores as :func:`evaluate` gives them.
+    """
+    from datasets import Dataset, load_from_disk
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    start = time.time()
+    out = Path(output_dir)
+    config = MiniatureConfig(
+        output_dir=out,
+        seeds=(seed,),
+        test_pairs_per_type=test_pairs_per_type,
+        arms=("base", recipe),
+        base_cache=base_cache,
+        **overrides,
+    )
+    paths = _prepare(config)
+    log(f"fitting the tiny base on the synthetic train split (seed {seed})")
+    fit_base(config, paths, seed)
+    target = fitted_dir(config, seed)
+    processor = AutoProcessor.from_pretrained(target / "model")
+    model = AutoModelForImageTextToText.from_pretrained(target / "model").eval()
+    scores = {"base": evaluate(model, processor, paths["eval"], out / "scores" / "base")}
+    if recipe == "explicit":
+        pairs = explicit_pairs(paths["train"], out / "hf_cache", config.explicit_questions)
+    else:
+        pairs = load_from_disk(str(target / f"pairs-{recipe}"))
+    held_out = Dataset.from_list([pairs[0]]) if len(pairs) else pairs
+    log(f"TimeWarp DPO ({recipe} recipe, {len(pairs)} pairs, {config.dpo_steps} steps)")
+    train_dpo(model, processor, pairs, held_out, config, seed, out / "run", shuffle=False)
+    model.eval()
+    scores["timewarp"] = evaluate(model, processor, paths["eval"], out / "scores" / "timewarp")
+    shutil.rmtree(out / "run", ignore_errors=True)
+    saved = {}
+    for name, weights in (("base", None), ("timewarp", model)):
+        folder = out / name
+        shutil.rmtree(folder, ignore_errors=True)
+        if weights is None:
+            shutil.copytree(target / "model", folder)
+        else:
+            weights.save_pretrained(folder)
+            processor.save_pretrained(folder)
+        saved[name] = str(folder)
+    return {**scores, "paths": saved, "seconds": time.time() - start}
+
+
+def format_gain(result: dict[str, Any]) -> str:
+    """Base vs TimeWarp per question type, with the mean over the order-dependent types."""
+    base, tuned = result["base"]["accuracy"], result["timewarp"]["accuracy"]
+    lines = ["| question type | base | TimeWarp | gain |", "|---|---:|---:|---:|"]
+    for kind in (*ORDER_TYPES, "repetitions", "appearance"):
+        if kind in base:
+            lines.append(
+                f"| {kind} | {base[kind]:.3f} | {tuned[kind]:.3f} | {tuned[kind] - base[kind]:+.3f} |"
+            )
+    b, t = _temporal(base), _temporal(tuned)
+    lines.append(f"| **order-dependent (mean)** | {b:.3f} | {t:.3f} | **{t - b:+.3f}** |")
+    return "\n".join(lines)

@@ -37,6 +37,7 @@ from trl.trainer.utils import get_config_model_id
 from .collator import SKIPPED_VIDEOS_KEY, VIDEO_COLUMNS, VideoPreferenceCollator
 from .hub.model_card import update_model_card
 from .hub.privacy import scrub_local_paths
+from .sampling import GroupedSampler
 from .timewarp import CITATION
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,10 @@ class TimeWarpDPOConfig(DPOConfig):
         folder_fps: nominal frame rate of pre-extracted frame folders.
         on_decode_error: ``"skip"`` (log and count rows whose video cannot be read) or ``"raise"``.
         shuffle_frames: scramble frame order inside the collator: the order-blind control.
+        group_batches_by: a column whose equal values are kept together in training batches (e.g.
+            ``pair_id`` for a clip and its time reversal, ``video_id`` for one video's pairs), rows inside a
+            group ordered by prompt; groups are shuffled every epoch (seeded by ``seed``). See
+            :mod:`timewarp_hf.sampling` for why; ``None`` keeps ``train_sampling_strategy``.
     """
 
     learning_rate: float = field(default=5e-7, metadata={"help": "AdamW learning rate (TimeWarp: 5e-7)."})
@@ -127,6 +132,14 @@ class TimeWarpDPOConfig(DPOConfig):
     shuffle_frames: bool = field(
         default=False,
         metadata={"help": "Order-blind control: scramble each clip's frame order (seeded by `seed`)."},
+    )
+
+    group_batches_by: str | None = field(
+        default=None,
+        metadata={
+            "help": "Column whose equal values stay together in training batches, e.g. pair_id (a clip and "
+            "its time reversal) or video_id (a video's pairs); groups are shuffled each epoch."
+        },
     )
 
     def __post_init__(self):
@@ -393,6 +406,22 @@ class TimeWarpDPOTrainer(DPOTrainer):
         if self._is_video_dataset:
             return dataset
         return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
+
+    def _get_train_sampler(self, train_dataset=None):
+        column = self.args.group_batches_by
+        if column is None:
+            return super()._get_train_sampler(train_dataset)
+        # the trainer's own dataset: the copy it is handed here has lost its unused columns already
+        dataset = self.train_dataset
+        if not isinstance(dataset, Dataset) or column not in dataset.column_names:
+            names = getattr(dataset, "column_names", None)
+            raise ValueError(
+                f"group_batches_by={column!r} needs a datasets.Dataset with that column; the training data "
+                f"has columns {names}. Add it (e.g. pair_id = the clip pair a row's video belongs to) or "
+                "unset group_batches_by"
+            )
+        prompts = [str(p) for p in dataset["prompt"]] if "prompt" in dataset.column_names else None
+        return GroupedSampler(dataset[column], prompts, seed=self.args.seed)
 
     def _set_signature_columns_if_needed(self):
         super()._set_signature_columns_if_needed()

@@ -1,11 +1,20 @@
 """A rule-based generation backend for the ``explicit`` recipe: temporal QA from ordered scene captions,
 with no model at all.
 
-Given scene captions in true order it writes questions whose answers need the order (what happens first
-or last, right after or right before an event, which of two events is earlier) and answers them; asked
-the same question over a shuffled caption order, it answers by the same rules from that order, which is
-exactly the rejected side TimeWarp needs. Deterministic and free: useful to anyone with scene
-annotations and no LLM budget, and the backbone of the miniature reproduction.
+Given scene captions in true order it writes questions in the forms temporal benchmarks ask (what happens
+first or last, right after or right before an event, does one event come before or after another, which
+of two comes first or last, in which order a list of events happens) and answers them; asked the same
+question over a shuffled caption order, it answers by the same rules from that order, which is exactly
+the rejected side TimeWarp needs. Deterministic and free: useful to anyone with scene annotations and no
+LLM budget, and the backbone of the miniature reproduction.
+
+Two properties make a pair teach order rather than style:
+
+* chosen and rejected answers share one form per question (a caption sentence, ``Before.``/``After.``,
+  or an order list), so only their temporal content differs; the ends of the video are answered in the
+  same form (``Nothing; the video ends there.``) whichever side they fall on;
+* the questions asked about a clip depend only on the *set* of its captions, never on their order, so a
+  clip and its time reversal are asked the same questions and differ only in their answers.
 
 The explicit recipe attaches the captions to each request (``request.extra``); the backend refuses
 requests without them, so it can never silently answer a free-form prompt.
@@ -33,81 +42,116 @@ def _sentence(caption: str) -> str:
     return (text[:1].upper() + text[1:] + ".") if text else ""
 
 
-# Each rule: (name, regex reading the question back, question writer, answerer over an ordered list).
+def _listing(phrases: Sequence[str]) -> str:
+    return "; ".join(phrases)
+
+
+# Each rule: (name, regex reading the question back, question writer over phrases (x, y: phrases or a
+# list), answerer over an ordered caption list). Writers never see the order, only the phrases named.
 _RULES: list[tuple[str, re.Pattern, Callable, Callable]] = [
     (
         "first",
         re.compile(r"^What happens first in the video\?$"),
-        lambda c, i, j: "What happens first in the video?",
+        lambda x, y: "What happens first in the video?",
         lambda order, m: _sentence(order[0]),
     ),
     (
         "last",
-        re.compile(r"^What happens at the end of the video\?$"),
-        lambda c, i, j: "What happens at the end of the video?",
+        re.compile(r"^What happens last in the video\?$"),
+        lambda x, y: "What happens last in the video?",
         lambda order, m: _sentence(order[-1]),
     ),
     (
-        "after",
+        "right_after",
         re.compile(r"^What happens right after (?P<x>.+)\?$"),
-        lambda c, i, j: f"What happens right after {_phrase(c[i])}?",
+        lambda x, y: f"What happens right after {x}?",
         lambda order, m: _relative(order, m["x"], +1),
     ),
     (
-        "before",
+        "right_before",
         re.compile(r"^What happens right before (?P<x>.+)\?$"),
-        lambda c, i, j: f"What happens right before {_phrase(c[i + 1])}?",
+        lambda x, y: f"What happens right before {x}?",
         lambda order, m: _relative(order, m["x"], -1),
     ),
     (
-        "earlier",
-        re.compile(r"^Which happens earlier: (?P<x>.+) or (?P<y>.+)\?$"),
-        lambda c, i, j: f"Which happens earlier: {_phrase(c[i])} or {_phrase(c[j])}?",
-        lambda order, m: _earlier(order, m["x"], m["y"]),
+        "before_or_after",
+        re.compile(r'^Does "(?P<x>.+)" happen before or after "(?P<y>.+)"\?$'),
+        lambda x, y: f'Does "{x}" happen before or after "{y}"?',
+        lambda order, m: "Before." if _position(order, m["x"]) < _position(order, m["y"]) else "After.",
+    ),
+    (
+        "which_first",
+        re.compile(r"^Which happens first: (?P<x>.+) or (?P<y>.+)\?$"),
+        lambda x, y: f"Which happens first: {x} or {y}?",
+        lambda order, m: _sentence(min(m["x"], m["y"], key=lambda p: _position(order, p))),
+    ),
+    (
+        "which_last",
+        re.compile(r"^Which happens last: (?P<x>.+) or (?P<y>.+)\?$"),
+        lambda x, y: f"Which happens last: {x} or {y}?",
+        lambda order, m: _sentence(max(m["x"], m["y"], key=lambda p: _position(order, p))),
+    ),
+    (
+        "order",
+        re.compile(r"^In which order do these happen: (?P<x>.+)\?$"),
+        lambda x, y: f"In which order do these happen: {_listing(x)}?",
+        lambda order, m: _in_order(order, m["x"].split("; ")),
     ),
 ]
 
 
 def _position(order: Sequence[str], phrase: str) -> int:
     phrases = [_phrase(c).lower() for c in order]
-    return phrases.index(phrase.strip().lower())
+    return phrases.index(_phrase(phrase).lower())
 
 
 def _relative(order: Sequence[str], phrase: str, step: int) -> str:
     k = _position(order, phrase) + step
     if not 0 <= k < len(order):
-        return "Nothing; that is the " + ("last" if step > 0 else "first") + " event of the video."
+        return "Nothing; the video " + ("ends" if step > 0 else "starts") + " there."
     return _sentence(order[k])
 
 
-def _earlier(order: Sequence[str], x: str, y: str) -> str:
-    first = x if _position(order, x) < _position(order, y) else y
-    return _sentence(first)
+def _short_forms(phrases: Sequence[str]) -> list[str]:
+    """The phrases without the words they all start with ("the screen turns red" -> "red"), so an order
+    answer names what changes; the full phrases when they share less than two words (an article) or when
+    stripping would leave one empty."""
+    words = [p.split() for p in phrases]
+    shared = 0
+    while all(len(w) > shared + 1 for w in words) and len({w[shared].lower() for w in words}) == 1:
+        shared += 1
+    return [" ".join(w[shared if shared >= 2 else 0 :]) for w in words]
+
+
+def _in_order(order: Sequence[str], named: Sequence[str]) -> str:
+    ranked = sorted(named, key=lambda p: _position(order, p))
+    short = dict(zip(ranked, _short_forms(ranked)))
+    listed = [short[p] for p in ranked]
+    return "First " + ", then ".join(listed) + "."
 
 
 def template_questions(captions: Sequence[str], num_questions: int, seed: str = "") -> list[tuple[str, str]]:
-    """``num_questions`` (question, answer) pairs about the order of ``captions``, chosen deterministically.
+    """Up to ``num_questions`` (question, answer) pairs about the order of ``captions``, chosen
+    deterministically from the *set* of captions (a clip and its reversal get the same questions).
 
     Needs at least 2 captions, all distinct (a repeated caption makes "right after X" ambiguous).
     """
     captions = [c for c in captions if _phrase(c)]
-    phrases = [_phrase(c).lower() for c in captions]
-    if len(captions) < 2 or len(set(phrases)) != len(phrases):
+    phrases = [_phrase(c) for c in captions]
+    if len(captions) < 2 or len({p.lower() for p in phrases}) != len(phrases):
         raise ValueError(f"template QA needs at least 2 distinct scene captions, got {list(captions)}")
-    rng = random.Random(hashlib.sha256(("|".join(phrases) + seed).encode()).hexdigest())
-    n = len(captions)
-    candidates = [("first", 0, 0), ("last", 0, 0)]
-    candidates += [("after", i, 0) for i in range(n - 1)] + [("before", i, 0) for i in range(n - 1)]
-    candidates += [
-        ("earlier", i, j) if rng.random() < 0.5 else ("earlier", j, i)
-        for i in range(n)
-        for j in range(i + 1, n)
-    ]
+    named = sorted(phrases, key=str.lower)  # order-free: the questions must not give the order away
+    rng = random.Random(hashlib.sha256(("|".join(p.lower() for p in named) + seed).encode()).hexdigest())
+    candidates: list[tuple[str, object, object]] = [("first", None, None), ("last", None, None)]
+    candidates += [(rule, x, None) for rule in ("right_after", "right_before") for x in named]
+    two = [(x, y) if rng.random() < 0.5 else (y, x) for i, x in enumerate(named) for y in named[i + 1 :]]
+    candidates += [(rule, x, y) for rule in ("before_or_after", "which_first", "which_last") for x, y in two]
+    candidates.append(("order", named, None))
     rng.shuffle(candidates)
-    rules = {name: (write, answer) for name, _, write, answer in _RULES}
+    writers = {name: write for name, _, write, _ in _RULES}
     out, seen = [], set()
-    for name, i, j in candidates:
-        question = rules[name][0](captions, i, j)
+    for name, x, y in candidates:
+        question = writers[name](x, y)
         if question not in seen:
             seen.add(question)
             out.append((question, answer_question(question, captions)))
@@ -131,7 +175,13 @@ def answer_question(question: str, captions: Sequence[str]) -> str:
 class TemplateBackend(GenerationBackend):
     """Serves the explicit recipe's ``explicit_qa`` and ``explicit_answer`` tasks by rule."""
 
-    name, model_id, supports_video = "template", "rules-v1", False
+    name, model_id, supports_video = "template", "rules-v2", False
+
+    @staticmethod
+    def max_questions(captions: Sequence[str]) -> int:
+        """How many distinct questions the rules can ask about ``captions`` (two scenes allow fewer than
+        three): the recipe asks for at most that many instead of failing to parse a short reply."""
+        return len(template_questions(captions, 10**6))
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
         out = []

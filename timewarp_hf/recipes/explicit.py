@@ -45,10 +45,16 @@ def _captions(videos: list[PreparedVideo], ctx: RecipeContext) -> list[list[str]
 
 def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Draft]:
     config, llm = ctx.config, ctx.generator
-    n = config.num_questions
     all_captions = _captions(videos, ctx)
+    # A rule-based generator says how many questions a clip's captions allow (two scenes allow fewer
+    # than three); asking it for more would only produce a reply too short to parse.
+    limit = getattr(llm, "max_questions", None)
+    counts = [
+        min(config.num_questions, limit(c)) if callable(limit) and len(set(c)) > 1 else config.num_questions
+        for c in all_captions
+    ]
 
-    def qa_fields(captions: list[str]) -> dict[str, str]:
+    def qa_fields(captions: list[str], n: int) -> dict[str, str]:
         joined = " ".join(c for c in captions if c)
         return {
             "captions": joined,
@@ -58,7 +64,8 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
         }
 
     conversations = [
-        text_messages(render(config.template("explicit_qa"), **qa_fields(c))) for c in all_captions
+        text_messages(render(config.template("explicit_qa"), **qa_fields(c, n)))
+        for c, n in zip(all_captions, counts)
     ]
     parsed: list[list[tuple[str, str]] | None] = [None] * len(videos)
     pending = list(range(len(videos)))
@@ -71,19 +78,19 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
             [
                 GenerationRequest(
                     conversations[v],
-                    extra={"task": "explicit_qa", "captions": all_captions[v], "num_questions": n},
+                    extra={"task": "explicit_qa", "captions": all_captions[v], "num_questions": counts[v]},
                 )
                 for v in pending
             ]
         )
         still = []
         for v, reply in zip(pending, replies):
-            parsed[v] = parse_qa_pairs(reply, n)
+            parsed[v] = parse_qa_pairs(reply, counts[v])
             if parsed[v] is None:
                 still.append(v)
                 conversations[v] = conversations[v] + [
                     {"role": "assistant", "content": reply},
-                    {"role": "user", "content": _REMINDER.format(format=qa_format(n))},
+                    {"role": "user", "content": _REMINDER.format(format=qa_format(counts[v]))},
                 ]
         pending = still
     ctx.counters["filtered/unparsable"] += len(pending)
@@ -101,8 +108,8 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
         warp = {**shuffle.to_dict(), "indices": None}
         for question, answer in parsed[v]:
             fields = {
-                **qa_fields(shuffled),
-                "shuffled_combined_captions": qa_fields(shuffled)["captions"],
+                **qa_fields(shuffled, counts[v]),
+                "shuffled_combined_captions": qa_fields(shuffled, counts[v])["captions"],
                 "question": question,
             }
             prompt = render(config.template("explicit_answer"), **fields)
