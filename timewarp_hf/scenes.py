@@ -1,0 +1,357 @@
+"""Shot detection in one decode: PySceneDetect's content and adaptive rules on the frames we decode anyway.
+
+Why this module exists. Scenes drive the paper's explicit recipe and the scene-shuffle warp. The first
+detector here compared colour histograms of neighbouring frames; on real footage it missed cuts between
+shots whose colours are alike (one street shot to another), which PySceneDetect's ``ContentDetector``
+and ``AdaptiveDetector`` find. So the rules are now PySceneDetect's, computed the way it computes them:
+
+* each frame is scaled down (PySceneDetect scales to ~256 px wide; we go to ~160 px, see ``work_width``)
+  and converted to HSV with OpenCV's conventions (hue 0..179, saturation and value 0..255, rounded);
+* the frame score is the mean absolute difference of hue, saturation and value to the previous frame,
+  averaged with PySceneDetect's default weights (1, 1, 1);
+* ``content``: a cut where the score reaches ``threshold`` (27), at least ``min_scene_len`` (15) frames
+  after the previous cut; ``adaptive``: a cut where the score is ``adaptive_threshold`` (3) times the
+  mean score of the ``window_width`` (2) frames on each side and at least ``min_content_val`` (15),
+  which keeps camera motion (high scores on every frame) from cutting;
+* both add gradual transitions, which neither PySceneDetect rule reports as one boundary: a fade through
+  black (a run of frames darker than ``fade_threshold``, the threshold of PySceneDetect's
+  ``ThresholdDetector``) gives one cut in its middle, and a dissolve gives one cut where the frame ``K``
+  frames before and the frame ``K`` frames after differ a lot while the frame between is close to their
+  average (a cross-fade is a linear mix; a pan or fast motion is not);
+* ``histogram`` keeps the old colour-histogram detector for comparison.
+
+Why not PySceneDetect itself: it reads the video through its own OpenCV/PyAV backend (a second decode of
+every frame next to the one sampling needs) and pulls OpenCV (``opencv-python-headless``, ~60 MB) into
+the core install; fed our frames through ``process_frame`` it finds the same cuts, but its per-frame
+Python calls cost more than these batched array operations (``scripts/bench_warps.py`` measures both in
+one run). It stays a ``bench``/``dev`` dependency, as the reference the tests compare against.
+
+Why one decode: :func:`scan_video` streams every frame once through PyAV, converts each to RGB only at the
+detector's small size (FFmpeg's scaler does it from YUV, cheaper than converting the full frame), and
+converts to full-size RGB only the frames the caller asked to keep (the frames sampled for the model), so
+sampling costs no second decode. Its pixels equal torchcodec's (both are FFmpeg's ``rgb24`` conversion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .video import (
+    Frames,
+    Scene,
+    VideoDecodeError,
+    VideoInfo,
+    VideoSource,
+    _first_line,
+    describe_source,
+    open_video,
+)
+
+__all__ = [
+    "DEFAULT_SCENE_DETECTOR",
+    "SCENE_DETECTORS",
+    "DetectorSettings",
+    "ScanResult",
+    "cuts_from_features",
+    "detect_scenes",
+    "frame_features",
+    "scan_video",
+]
+
+SCENE_DETECTORS = ("adaptive", "content", "histogram")
+DEFAULT_SCENE_DETECTOR = "adaptive"
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """The detector's parameters; PySceneDetect's defaults where it has the same parameter."""
+
+    detector: str = DEFAULT_SCENE_DETECTOR
+    threshold: float = 27.0  # ContentDetector.threshold
+    min_scene_len: int = 15  # frames, both PySceneDetect detectors
+    adaptive_threshold: float = 3.0  # AdaptiveDetector.adaptive_threshold
+    window_width: int = 2  # AdaptiveDetector.window_width
+    min_content_val: float = 15.0  # AdaptiveDetector.min_content_val
+    gradual: bool = True  # also report fades through black and dissolves, one cut each
+    fade_threshold: float = 12.0  # ThresholdDetector.threshold: mean pixel value of a "black" frame
+    dissolve_span: int = 6  # K: compare frames t-K and t+K
+    dissolve_threshold: float = 20.0  # mean |luma(t+K) - luma(t-K)| on the 8x-pooled thumbnail
+    dissolve_linearity: float = 0.25  # max |luma(t) - mean of the two| / that difference
+    histogram_threshold: float = 0.3  # the old histogram detector's L1 threshold
+    work_width: int = 160  # frames are scaled to about this width (never up) before any feature
+
+    def __post_init__(self):
+        if self.detector not in SCENE_DETECTORS:
+            raise ValueError(
+                f"unknown scene detector {self.detector!r}; accepted values: {', '.join(SCENE_DETECTORS)}"
+            )
+
+
+# ------------------------------------------------------------------------------------------ features
+
+
+def _hsv(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """OpenCV's ``COLOR_RGB2HSV`` for uint8 ``(T, H, W, 3)``: hue 0..179, saturation and value 0..255,
+    each rounded to an integer as OpenCV's uint8 output is (returned as float32 planes)."""
+    x = rgb.to(torch.int16)
+    r, g, b = x.unbind(-1)
+    v = torch.maximum(torch.maximum(r, g), b)
+    spread = v - torch.minimum(torch.minimum(r, g), b)
+    sat = torch.round(spread.to(torch.float32) * 255.0 / v.clamp(min=1))
+    # hue sector by the channel holding the maximum (OpenCV tests red, then green), in units of spread/60
+    sector = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * spread, r - g + 4 * spread))
+    hue = sector.to(torch.float32) * 30.0 / spread.clamp(min=1)  # 60 degrees per sector, halved
+    hue = torch.round(torch.where(hue < 0, hue + 180.0, hue)) % 180
+    return hue, sat, v.to(torch.float32)
+
+
+@dataclass
+class _Features:
+    """Per-frame numbers every detector decides from (small: a few floats and a 1/8-size thumbnail)."""
+
+    content: list[np.ndarray] = field(default_factory=list)  # PySceneDetect's content_val vs previous
+    brightness: list[np.ndarray] = field(default_factory=list)  # mean RGB value
+    thumbs: list[np.ndarray] = field(default_factory=list)  # value plane pooled 8x8, float16
+    histogram: list[np.ndarray] = field(default_factory=list)  # L1 change of 16-bin RGB histograms
+    previous: tuple[torch.Tensor, ...] | None = None
+
+
+def _histograms(rgb: torch.Tensor, bins: int = 16) -> torch.Tensor:
+    t = rgb.shape[0]
+    small = rgb.reshape(t, -1, 3).to(torch.int64) * bins // 256
+    offsets = (torch.arange(3) * bins).view(1, 1, 3) + (torch.arange(t) * 3 * bins).view(t, 1, 1)
+    counts = torch.bincount((small + offsets).flatten(), minlength=t * 3 * bins).view(t, 3 * bins)
+    return counts.float() / small.shape[1]
+
+
+def frame_features(rgb: torch.Tensor, state: _Features, *, histogram: bool = False) -> None:
+    """Add the features of a chunk of small uint8 ``(T, H, W, 3)`` RGB frames to ``state``."""
+    hue, sat, val = _hsv(rgb)
+    planes = torch.stack([hue, sat, val], 1)  # (T, 3, H, W)
+    pooled = torch.nn.functional.avg_pool2d(val[:, None], 8, ceil_mode=True)[:, 0]
+    hist = _histograms(rgb) if histogram else None
+    if state.previous is not None:
+        prev_planes, prev_hist = state.previous
+        planes_all = torch.cat([prev_planes, planes])
+        hist_all = torch.cat([prev_hist, hist]) if hist is not None else None
+        first = torch.empty(0)
+    else:
+        planes_all, hist_all = planes, hist
+        first = torch.zeros(1)
+    content = (planes_all[1:] - planes_all[:-1]).abs().mean(dim=(1, 2, 3))
+    state.content.append(torch.cat([first, content]).numpy())
+    state.brightness.append(rgb.to(torch.float32).mean(dim=(1, 2, 3)).numpy())
+    state.thumbs.append(pooled.to(torch.float16).numpy())
+    if hist_all is not None:
+        change = 0.5 * (hist_all[1:] - hist_all[:-1]).abs().sum(dim=1) / 3
+        state.histogram.append(torch.cat([first, change]).numpy())
+    state.previous = (planes[-1:], hist[-1:] if hist is not None else None)
+
+
+# ------------------------------------------------------------------------------------------ decisions
+
+
+def _min_gap(candidates: Sequence[int], min_len: int, start: int = 0) -> list[int]:
+    """Keep candidates at least ``min_len`` frames after the previous kept one (and the start)."""
+    kept: list[int] = []
+    last = start
+    for frame in candidates:
+        if frame - last >= min_len:
+            kept.append(frame)
+            last = frame
+    return kept
+
+
+def _adaptive(score: np.ndarray, s: DetectorSettings) -> list[int]:
+    """AdaptiveDetector: a frame's score against the mean of ``window_width`` frames on each side."""
+    w = s.window_width
+    n = len(score)
+    if n < 2 * w + 1:
+        return []
+    windows = np.lib.stride_tricks.sliding_window_view(score, 2 * w + 1)
+    target = windows[:, w]
+    average = (windows.sum(axis=1) - target) / (2.0 * w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(average > 1e-5, np.minimum(target / average, 255.0), 0.0)
+    ratio = np.where((average <= 1e-5) & (target >= s.min_content_val), 255.0, ratio)
+    hits = np.nonzero((ratio >= s.adaptive_threshold) & (target >= s.min_content_val))[0] + w
+    return _min_gap(hits.tolist(), s.min_scene_len)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each run of True."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _gradual(
+    brightness: np.ndarray, thumbs: np.ndarray, hard: Sequence[int], s: DetectorSettings
+) -> tuple[list[int], list[int]]:
+    """One cut per fade through black and per dissolve, none within ``min_scene_len`` of a hard cut.
+
+    Returns the hard cuts less those that a fade through black explains, and the gradual cuts."""
+    n = len(brightness)
+    found: list[int] = []
+    fades: list[tuple[int, int]] = []
+    dark = brightness < s.fade_threshold
+    for start, stop in _runs(dark):
+        if start > 0 and stop < n:  # a video that opens or ends on black has no transition there
+            found.append((start + stop) // 2)
+            fades.append((start - s.min_scene_len, stop + s.min_scene_len))
+    # the fade out and the fade in can each look like a cut to the frame score: one transition, one cut
+    hard = [h for h in hard if not any(a <= h <= b for a, b in fades)]
+    k = s.dissolve_span
+    if n > 2 * k:
+        thumb = thumbs.astype(np.float32).reshape(n, -1)
+        before, middle, after = thumb[: n - 2 * k], thumb[k : n - k], thumb[2 * k :]
+        change = np.abs(after - before).mean(axis=1)
+        residual = np.abs(middle - 0.5 * (before + after)).mean(axis=1)
+        mixing = (change >= s.dissolve_threshold) & (residual <= s.dissolve_linearity * change)
+        mixing &= ~np.convolve(dark, np.ones(2 * k + 1), "valid").astype(bool)  # fades handled above
+        for start, stop in _runs(mixing):
+            run = slice(start, stop)
+            best = start + int(np.argmax(change[run] - 2 * residual[run]))
+            found.append(best + k)
+    return hard, sorted(f for f in found if all(abs(f - h) >= s.min_scene_len for h in hard))
+
+
+def cuts_from_features(features: _Features, settings: DetectorSettings) -> list[int]:
+    """The cut frames (first frame of each new shot) that ``settings.detector`` finds."""
+    if not features.content:
+        return []
+    if settings.detector == "histogram":
+        change = np.concatenate(features.histogram)
+        return _min_gap(
+            np.flatnonzero(change > settings.histogram_threshold).tolist(), settings.min_scene_len
+        )
+    score = np.concatenate(features.content)
+    if settings.detector == "content":
+        hard = _min_gap(np.flatnonzero(score >= settings.threshold).tolist(), settings.min_scene_len)
+    else:
+        hard = _adaptive(score, settings)
+    if not settings.gradual:
+        return hard
+    hard, soft = _gradual(
+        np.concatenate(features.brightness), np.concatenate(features.thumbs), hard, settings
+    )
+    return _min_gap(sorted(hard + soft), settings.min_scene_len)
+
+
+# ------------------------------------------------------------------------------------------ the pass
+
+
+@dataclass
+class ScanResult:
+    """What one pass over a video gives: its scenes and the frames the caller asked to keep."""
+
+    scenes: list[Scene]
+    cuts: list[int]
+    frames: Frames | None
+    info: VideoInfo
+    content: np.ndarray  # per-frame content score (PySceneDetect's content_val), for inspection
+
+
+def _source_for_pyav(source: VideoSource):
+    """PyAV opens paths and file objects; bytes and ``Video`` dicts become an in-memory file."""
+    import io
+    import os
+    from collections.abc import Mapping
+
+    if isinstance(source, Mapping):
+        source = source.get("bytes") or source.get("path")
+    if isinstance(source, (bytes, bytearray)):
+        return io.BytesIO(bytes(source))
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    # an open torchcodec decoder: reopen its file when it has one
+    raise TypeError("scan_video needs a path, bytes or a Video value")
+
+
+def scan_video(
+    source: VideoSource,
+    *,
+    keep: Sequence[int] = (),
+    settings: DetectorSettings | None = None,
+    chunk_size: int = 32,
+    num_threads: int = 1,
+    info: VideoInfo | None = None,
+) -> ScanResult:
+    """Decode every frame once, find the scenes, and return the frames numbered in ``keep`` (full size).
+
+    ``num_threads`` is FFmpeg's decoding threads (frame threading when above 1); ``info`` saves opening
+    the file with torchcodec when the caller already has it.
+    """
+    import av
+
+    settings = settings or DetectorSettings()
+    name = describe_source(source)
+    if info is None:  # open_video validates the file and gives torchcodec's frame rate and count
+        info = VideoInfo.from_decoder(open_video(source), name)
+    wanted = sorted(set(int(i) for i in keep))
+    kept: dict[int, torch.Tensor] = {}
+    stamps: dict[int, float] = {}
+    scale = max(1, round(info.width / settings.work_width))
+    small_w, small_h = max(1, info.width // scale), max(1, info.height // scale)
+    state = _Features()
+    histogram = settings.detector == "histogram"
+    buffer: list[np.ndarray] = []
+    index = 0
+    try:
+        with av.open(_source_for_pyav(source)) as container:
+            stream = container.streams.video[0]
+            stream.thread_count = num_threads
+            if num_threads > 1:
+                stream.thread_type = "AUTO"
+            want = set(wanted)
+            for frame in container.decode(stream):
+                if index in want:
+                    kept[index] = torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)
+                    stamps[index] = float(frame.time if frame.time is not None else index / info.fps)
+                small = frame.reformat(
+                    width=small_w, height=small_h, format="rgb24", interpolation="FAST_BILINEAR"
+                )
+                buffer.append(small.to_ndarray())
+                if len(buffer) == chunk_size:
+                    frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
+                    buffer = []
+                index += 1
+    except (av.FFmpegError, ValueError) as exc:
+        if index == 0:
+            raise VideoDecodeError(name, "decode_failed", _first_line(exc)) from exc
+        # a truncated file: keep what decoded (torchcodec's sampling does the same up to the damage)
+    if buffer:
+        frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
+    if index == 0:
+        raise VideoDecodeError(name, "decode_failed", "no frame could be decoded")
+    cuts = cuts_from_features(state, settings)
+    total = index
+    bounds = [0, *cuts, total]
+    scenes = [Scene(bounds[k] / info.fps, bounds[k + 1] / info.fps) for k in range(len(bounds) - 1)]
+    frames = None
+    present = [i for i in wanted if i in kept]
+    if present:
+        frames = Frames(
+            data=torch.stack([kept[i] for i in present]),
+            indices=present,
+            timestamps=[stamps[i] for i in present],
+            info=info,
+        )
+    return ScanResult(scenes, cuts, frames, info, np.concatenate(state.content))
+
+
+def detect_scenes(
+    source: VideoSource,
+    *,
+    detector: str = DEFAULT_SCENE_DETECTOR,
+    num_threads: int = 1,
+    **params: float,
+) -> list[Scene]:
+    """Scenes of a video (at least one, covering it), by ``detector`` (``adaptive``, ``content`` or
+    ``histogram``); ``params`` override :class:`DetectorSettings` fields (``threshold=``, ...)."""
+    settings = DetectorSettings(detector=detector, **params)
+    return scan_video(source, settings=settings, num_threads=num_threads).scenes
