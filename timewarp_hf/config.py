@@ -14,6 +14,7 @@ import datasets
 
 from .corrupt import CORRUPTIONS
 from .prompts import DEFAULT_TEMPLATES
+from .scenes import SCENE_DETECTORS
 from .warps import WarpError, parse_warp_spec
 
 __all__ = ["RECIPES", "TimewarpConfig", "TimewarpConfigError"]
@@ -60,6 +61,9 @@ class TimewarpConfig(datasets.BuilderConfig):
     Frames and scenes:
         num_frames, fps, max_frames: frame sampling (uniform ``num_frames`` unless ``fps``).
         scene_source: ``metadata``, ``detect`` or ``auto`` (metadata when present, else detection).
+        scene_detector: ``adaptive`` (default: PySceneDetect's AdaptiveDetector rule, which camera motion
+            does not fool), ``content`` (its ContentDetector rule) or ``histogram`` (the old colour
+            histogram detector); see :mod:`timewarp_hf.scenes`.
         max_scene_end, min_scenes: the original trimming rule for scene-based recipes (keep scenes that
             end by ``max_scene_end`` seconds; skip videos with fewer than ``min_scenes``).
     Quality:
@@ -93,6 +97,7 @@ class TimewarpConfig(datasets.BuilderConfig):
     fps: float | None = None
     max_frames: int | None = None
     scene_source: str = "auto"
+    scene_detector: str = "adaptive"
     max_scene_end: float | None = 105.0
     min_scenes: int = 2
     max_similarity: float = 0.9
@@ -147,6 +152,8 @@ class TimewarpConfig(datasets.BuilderConfig):
             )
         if self.scene_source not in SCENE_SOURCES:
             _fail("scene_source", self.scene_source, f"accepted values: {', '.join(SCENE_SOURCES)}")
+        if self.scene_detector not in SCENE_DETECTORS:
+            _fail("scene_detector", self.scene_detector, f"accepted values: {', '.join(SCENE_DETECTORS)}")
         if not 0.0 < self.max_similarity <= 1.0:
             _fail("max_similarity", self.max_similarity, "use a similarity threshold in (0, 1], e.g. 0.9")
         for name in (

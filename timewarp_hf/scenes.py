@@ -9,8 +9,8 @@ and ``AdaptiveDetector`` find. So the rules are now PySceneDetect's, computed th
   and converted to HSV with OpenCV's conventions (hue 0..179, saturation and value 0..255, rounded);
 * the frame score is the mean absolute difference of hue, saturation and value to the previous frame,
   averaged with PySceneDetect's default weights (1, 1, 1);
-* ``content``: a cut where the score reaches ``threshold`` (27), at least ``min_scene_len`` (15) frames
-  after the previous cut; ``adaptive``: a cut where the score is ``adaptive_threshold`` (3) times the
+* ``content``: a cut where the score reaches ``threshold`` (27), at least ``min_scene_seconds`` (0.6 s,
+  PySceneDetect's 15 frames at 25 fps) after the previous cut; ``adaptive``: a cut where the score is ``adaptive_threshold`` (3) times the
   mean score of the ``window_width`` (2) frames on each side and at least ``min_content_val`` (15),
   which keeps camera motion (high scores on every frame) from cutting;
 * both add gradual transitions, which neither PySceneDetect rule reports as one boundary: a fade through
@@ -35,7 +35,7 @@ sampling costs no second decode. Its pixels equal torchcodec's (both are FFmpeg'
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -72,7 +72,8 @@ class DetectorSettings:
 
     detector: str = DEFAULT_SCENE_DETECTOR
     threshold: float = 27.0  # ContentDetector.threshold
-    min_scene_len: int = 15  # frames, both PySceneDetect detectors
+    min_scene_seconds: float = 0.6  # both PySceneDetect detectors: 15 frames, 0.6 s at 25 fps
+    min_scene_len: int | None = None  # in frames, overriding min_scene_seconds
     adaptive_threshold: float = 3.0  # AdaptiveDetector.adaptive_threshold
     window_width: int = 2  # AdaptiveDetector.window_width
     min_content_val: float = 15.0  # AdaptiveDetector.min_content_val
@@ -220,10 +221,12 @@ def _gradual(
     return hard, sorted(f for f in found if all(abs(f - h) >= s.min_scene_len for h in hard))
 
 
-def cuts_from_features(features: _Features, settings: DetectorSettings) -> list[int]:
+def cuts_from_features(features: _Features, settings: DetectorSettings, fps: float) -> list[int]:
     """The cut frames (first frame of each new shot) that ``settings.detector`` finds."""
     if not features.content:
         return []
+    if settings.min_scene_len is None:
+        settings = replace(settings, min_scene_len=max(1, round(settings.min_scene_seconds * fps)))
     if settings.detector == "histogram":
         change = np.concatenate(features.histogram)
         return _min_gap(
@@ -268,8 +271,27 @@ def _source_for_pyav(source: VideoSource):
         return io.BytesIO(bytes(source))
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
-    # an open torchcodec decoder: reopen its file when it has one
-    raise TypeError("scan_video needs a path, bytes or a Video value")
+    return None  # an open torchcodec decoder: decoded through torchcodec itself
+
+
+def _scan_decoder(decoder, wanted, small_size, state, histogram, chunk_size, name):
+    """The same pass over an already open torchcodec decoder (a ``Video`` value with ``decode=True``):
+    full-size RGB of every frame is what torchcodec gives, so only the features are made small."""
+    info = VideoInfo.from_decoder(decoder, name)
+    kept, stamps = {}, {}
+    step = max(1, info.width // small_size[0])
+    for first in range(0, info.num_frames, chunk_size):
+        try:
+            batch = decoder.get_frames_in_range(first, min(info.num_frames, first + chunk_size))
+        except Exception as exc:
+            raise VideoDecodeError(name, "decode_failed", _first_line(exc)) from exc
+        for i in wanted:
+            if first <= i < first + batch.data.shape[0]:
+                kept[i] = batch.data[i - first]
+                stamps[i] = float(batch.pts_seconds[i - first])
+        small = batch.data[:, :, ::step, ::step].permute(0, 2, 3, 1).contiguous()
+        frame_features(small, state, histogram=histogram)
+    return kept, stamps, info.num_frames
 
 
 def scan_video(
@@ -301,35 +323,41 @@ def scan_video(
     histogram = settings.detector == "histogram"
     buffer: list[np.ndarray] = []
     index = 0
-    try:
-        with av.open(_source_for_pyav(source)) as container:
-            stream = container.streams.video[0]
-            stream.thread_count = num_threads
-            if num_threads > 1:
-                stream.thread_type = "AUTO"
-            want = set(wanted)
-            for frame in container.decode(stream):
-                if index in want:
-                    kept[index] = torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)
-                    stamps[index] = float(frame.time if frame.time is not None else index / info.fps)
-                small = frame.reformat(
-                    width=small_w, height=small_h, format="rgb24", interpolation="FAST_BILINEAR"
-                )
-                buffer.append(small.to_ndarray())
-                if len(buffer) == chunk_size:
-                    frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
-                    buffer = []
-                index += 1
-    except (av.FFmpegError, ValueError) as exc:
-        if index == 0:
-            raise VideoDecodeError(name, "decode_failed", _first_line(exc)) from exc
-        # a truncated file: keep what decoded (torchcodec's sampling does the same up to the damage)
+    opened = _source_for_pyav(source)
+    if opened is None:
+        kept, stamps, index = _scan_decoder(
+            source, wanted, (small_w, small_h), state, histogram, chunk_size, name
+        )
+    else:
+        try:
+            with av.open(opened) as container:
+                stream = container.streams.video[0]
+                stream.thread_count = num_threads
+                if num_threads > 1:
+                    stream.thread_type = "AUTO"
+                want = set(wanted)
+                for frame in container.decode(stream):
+                    if index in want:
+                        kept[index] = torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)
+                        stamps[index] = float(frame.time if frame.time is not None else index / info.fps)
+                    small = frame.reformat(
+                        width=small_w, height=small_h, format="rgb24", interpolation="FAST_BILINEAR"
+                    )
+                    buffer.append(small.to_ndarray())
+                    if len(buffer) == chunk_size:
+                        frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
+                        buffer = []
+                    index += 1
+        except (av.FFmpegError, ValueError) as exc:
+            if index == 0:
+                raise VideoDecodeError(name, "decode_failed", _first_line(exc)) from exc
+            # a truncated file: keep what decoded (torchcodec's sampling does the same up to the damage)
     if buffer:
         frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
     if index == 0:
         raise VideoDecodeError(name, "decode_failed", "no frame could be decoded")
-    cuts = cuts_from_features(state, settings)
-    total = index
+    total = info.num_frames  # torchcodec's count, which sampling and scene_frame_ranges use
+    cuts = [c for c in cuts_from_features(state, settings, info.fps) if c < total]
     bounds = [0, *cuts, total]
     scenes = [Scene(bounds[k] / info.fps, bounds[k + 1] / info.fps) for k in range(len(bounds) - 1)]
     frames = None
@@ -349,9 +377,10 @@ def detect_scenes(
     *,
     detector: str = DEFAULT_SCENE_DETECTOR,
     num_threads: int = 1,
+    chunk_size: int = 32,
     **params: float,
 ) -> list[Scene]:
     """Scenes of a video (at least one, covering it), by ``detector`` (``adaptive``, ``content`` or
     ``histogram``); ``params`` override :class:`DetectorSettings` fields (``threshold=``, ...)."""
     settings = DetectorSettings(detector=detector, **params)
-    return scan_video(source, settings=settings, num_threads=num_threads).scenes
+    return scan_video(source, settings=settings, num_threads=num_threads, chunk_size=chunk_size).scenes

@@ -159,6 +159,7 @@ def make_montage(
     height: int = 360,
     gop: int = GOP,
     crf: int = 23,
+    preset: str = "veryfast",
 ) -> Montage:
     """Write a montage (a name from :data:`MONTAGES`, or shots) at ``height`` (16:9) and return its truth.
 
@@ -204,7 +205,7 @@ def make_montage(
             length += shot.length - shot.join_frames
         current = out
     command += ["-filter_complex", ";".join(graph), "-map", f"[{current}]", "-an"]
-    command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
+    command += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
     command += ["-x264-params", f"keyint={gop}:min-keyint={gop}:scenecut=0", "-threads", "1", str(path)]
     subprocess.run(command, check=True)
     num_frames, bounds = _boundaries(shots)
