@@ -41,6 +41,8 @@ class TimewarpConfig(datasets.BuilderConfig):
             builder, a ``datasets.Dataset``/``IterableDataset``).
         video_column, base_split, base_revision, streaming_base: how to read a dataset base.
         max_videos: stop after this many videos.
+        num_shards, shard_index: build only slice ``shard_index`` of ``num_shards`` contiguous slices of
+            the base (one per machine; ``timewarp merge`` joins them, see :mod:`timewarp_hf.shards`).
     Recipe:
         recipe: ``explicit`` (LLM QA from scene captions in true vs shuffled order; the paper's data),
             ``warped`` (a Video-LLM on true vs time-warped frames) or ``implicit`` (clean vs corrupted
@@ -78,6 +80,8 @@ class TimewarpConfig(datasets.BuilderConfig):
     base_revision: str | None = None
     streaming_base: bool = False
     max_videos: int | None = None
+    num_shards: int = 1
+    shard_index: int = 0
     recipe: str = "warped"
     warps: tuple[str, ...] = ("reverse", "scene_shuffle", "segment_swap", "local_shuffle")
     implicit_rejections: tuple[str, ...] = IMPLICIT_REJECTIONS
@@ -154,6 +158,10 @@ class TimewarpConfig(datasets.BuilderConfig):
             _fail("scene_source", self.scene_source, f"accepted values: {', '.join(SCENE_SOURCES)}")
         if self.scene_detector not in SCENE_DETECTORS:
             _fail("scene_detector", self.scene_detector, f"accepted values: {', '.join(SCENE_DETECTORS)}")
+        if not isinstance(self.num_shards, int) or self.num_shards < 1:
+            _fail("num_shards", self.num_shards, "use a positive integer (1: no sharding)")
+        if not isinstance(self.shard_index, int) or not 0 <= self.shard_index < self.num_shards:
+            _fail("shard_index", self.shard_index, f"use 0 .. num_shards - 1 ({self.num_shards - 1})")
         if not 0.0 < self.max_similarity <= 1.0:
             _fail("max_similarity", self.max_similarity, "use a similarity threshold in (0, 1], e.g. 0.9")
         for name in (

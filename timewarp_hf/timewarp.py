@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from .config import TimewarpConfig
 from .pipeline import FEATURES, PairPipeline, summarize_counters
+from .shards import shard_slice
 from .sources import BaseSource
 
 __all__ = ["NoPairsError", "TimewarpBuilder"]
@@ -81,6 +82,14 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
         shards = self._source.shards()
         if not shards:
             raise ValueError(f"base {self._source.describe()} holds no videos")
+        if self.config.num_shards > 1:  # this machine's contiguous slice (timewarp_hf.shards)
+            total = len(shards)
+            shards = shards[shard_slice(total, self.config.num_shards, self.config.shard_index)]
+            if not shards:
+                raise ValueError(
+                    f"shard {self.config.shard_index} of {self.config.num_shards} holds no videos: the base "
+                    f"{self._source.describe()} has {total} pieces; use fewer shards"
+                )
         return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"shards": shards})]
 
     def _generate_examples(self, shards: list[Any]):
@@ -138,10 +147,15 @@ def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
         "num_questions",
         "max_similarity",
         "seed",
+        "num_shards",
+        "shard_index",
     )
-    return {
+    summary = {
         k: (list(v) if isinstance(v, tuple) else v) for k in keep if (v := getattr(config, k)) is not None
     }
+    if config.num_shards == 1:  # an unsharded build's summary stays as it was
+        summary.pop("num_shards"), summary.pop("shard_index")
+    return summary
 
 
 CITATION = """@article{vani2025timewarp,
