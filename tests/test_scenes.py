@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from timewarp_hf.scenes import SCENE_DETECTORS, DetectorSettings, _hsv, detect_scenes, scan_video
+from timewarp_hf.scenes import SCENE_DETECTORS, DetectorSettings, detect_scenes, scan_video
 from timewarp_hf.testing.footage import BIKES_CUTS, MONTAGES, footage_available, make_montage
 from timewarp_hf.video import decode_frames, read_info, sample_indices
 
@@ -121,17 +121,25 @@ def test_bytes_and_open_decoders_give_the_same_scenes(montages):
     assert len(detect_scenes(open_video(path))) == len(from_path)  # torchcodec decodes; strided features
 
 
-def test_hsv_matches_opencv():
-    cv2 = pytest.importorskip("cv2")
-    rng = np.random.default_rng(0)
-    image = rng.integers(0, 256, size=(64, 96, 3), dtype=np.uint8)
-    image[:8] = image[:8, :, :1]  # grey pixels: hue and saturation 0
-    hue, sat, val = _hsv(torch.from_numpy(image)[None])
-    expected = cv2.cvtColor(image, cv2.COLOR_RGB2HSV).astype(np.int16)
-    for ours, channel in zip((hue, sat, val), range(3)):
-        diff = np.abs(ours[0].numpy().astype(np.int16) - expected[..., channel])
-        diff = np.minimum(diff, 180 - diff) if channel == 0 else diff  # hue is circular
-        assert diff.max() <= 1 and diff.mean() < 0.05
+def test_frame_scores_equal_pyscenedetects_on_the_same_frames(montages):
+    """The port is exact: PySceneDetect's own ContentDetector, fed the frames our pass scores, gives the
+    same content_val for every frame."""
+    import av
+
+    scenedetect = pytest.importorskip("scenedetect")
+    from scenedetect.common import FrameTimecode
+
+    from timewarp_hf.scenes import _Features, frame_features
+
+    ours, theirs = _Features(), []
+    detector = scenedetect.ContentDetector()
+    with av.open(str(montages["cuts", 360].path)) as container:
+        for k, frame in enumerate(container.decode(video=0)):
+            small = frame.reformat(width=160, height=90, format="rgb24").to_ndarray()
+            frame_features(small, ours)
+            detector.process_frame(FrameTimecode(k, 25.0), np.ascontiguousarray(small[:, :, ::-1]))
+            theirs.append(detector._frame_score)
+    assert len(theirs) == 460 and np.allclose(ours.content, theirs, atol=1e-9)
 
 
 def test_settings_are_validated():

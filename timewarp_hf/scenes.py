@@ -5,10 +5,11 @@ detector here compared colour histograms of neighbouring frames; on real footage
 shots whose colours are alike (one street shot to another), which PySceneDetect's ``ContentDetector``
 and ``AdaptiveDetector`` find. So the rules are now PySceneDetect's, computed the way it computes them:
 
-* each frame is scaled down (PySceneDetect scales to ~256 px wide; we go to ~160 px, see ``work_width``)
-  and converted to HSV with OpenCV's conventions (hue 0..179, saturation and value 0..255, rounded);
+* each frame is scaled down (PySceneDetect scales to ~256 px wide; we go to ~160 px, ``work_width``)
+  and converted to HSV by OpenCV, as PySceneDetect does (hue 0..179, saturation and value 0..255);
 * the frame score is the mean absolute difference of hue, saturation and value to the previous frame,
-  averaged with PySceneDetect's default weights (1, 1, 1);
+  averaged with PySceneDetect's default weights (1, 1, 1): on the same frames it equals PySceneDetect's
+  ``content_val`` to 1e-15 (``tests/test_scenes.py``);
 * ``content``: a cut where the score reaches ``threshold`` (27), at least ``min_scene_seconds`` (0.6 s,
   PySceneDetect's 15 frames at 25 fps) after the previous cut; ``adaptive``: a cut where the score is ``adaptive_threshold`` (3) times the
   mean score of the ``window_width`` (2) frames on each side and at least ``min_content_val`` (15),
@@ -20,11 +21,14 @@ and ``AdaptiveDetector`` find. So the rules are now PySceneDetect's, computed th
   average (a cross-fade is a linear mix; a pan or fast motion is not);
 * ``histogram`` keeps the old colour-histogram detector for comparison.
 
-Why not PySceneDetect itself: it reads the video through its own OpenCV/PyAV backend (a second decode of
-every frame next to the one sampling needs) and pulls OpenCV (``opencv-python-headless``, ~60 MB) into
-the core install; fed our frames through ``process_frame`` it finds the same cuts, but its per-frame
-Python calls cost more than these batched array operations (``scripts/bench_warps.py`` measures both in
-one run). It stays a ``bench``/``dev`` dependency, as the reference the tests compare against.
+Why not PySceneDetect itself: it reads the video through its own decoder (a second decode of every
+frame next to the one sampling needs), and fed our frames through ``process_frame`` its per-frame numpy
+code costs ~0.6 ms a frame against ~0.15 ms for the same score here (OpenCV's ``cvtColor``, ``absdiff``
+and ``mean``, measured on this project's 2-core machine: more than decoding a 360p frame, the budget
+being 0.2x of that); and it has no rule that makes a dissolve one boundary. It stays a ``bench``/``dev``
+dependency, the reference the tests and ``scripts/bench_warps.py`` compare against. OpenCV
+(``opencv-python-headless``) is a core dependency for this: the same per-pixel work in torch costs ~25x
+more here.
 
 Why one decode: :func:`scan_video` streams every frame once through PyAV, converts each to RGB only at the
 detector's small size (FFmpeg's scaler does it from YUV, cheaper than converting the full frame), and
@@ -95,62 +99,50 @@ class DetectorSettings:
 # ------------------------------------------------------------------------------------------ features
 
 
-def _hsv(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """OpenCV's ``COLOR_RGB2HSV`` for uint8 ``(T, H, W, 3)``: hue 0..179, saturation and value 0..255,
-    each rounded to an integer as OpenCV's uint8 output is (returned as float32 planes)."""
-    x = rgb.to(torch.int16)
-    r, g, b = x.unbind(-1)
-    v = torch.maximum(torch.maximum(r, g), b)
-    spread = v - torch.minimum(torch.minimum(r, g), b)
-    sat = torch.round(spread.to(torch.float32) * 255.0 / v.clamp(min=1))
-    # hue sector by the channel holding the maximum (OpenCV tests red, then green), in units of spread/60
-    sector = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * spread, r - g + 4 * spread))
-    hue = sector.to(torch.float32) * 30.0 / spread.clamp(min=1)  # 60 degrees per sector, halved
-    hue = torch.round(torch.where(hue < 0, hue + 180.0, hue)) % 180
-    return hue, sat, v.to(torch.float32)
-
-
 @dataclass
 class _Features:
-    """Per-frame numbers every detector decides from (small: a few floats and a 1/8-size thumbnail)."""
+    """Per-frame numbers every detector decides from: a few floats and a 1/8-size thumbnail a frame."""
 
-    content: list[np.ndarray] = field(default_factory=list)  # PySceneDetect's content_val vs previous
-    brightness: list[np.ndarray] = field(default_factory=list)  # mean RGB value
-    thumbs: list[np.ndarray] = field(default_factory=list)  # value plane pooled 8x8, float16
-    histogram: list[np.ndarray] = field(default_factory=list)  # L1 change of 16-bin RGB histograms
-    previous: tuple[torch.Tensor, ...] | None = None
-
-
-def _histograms(rgb: torch.Tensor, bins: int = 16) -> torch.Tensor:
-    t = rgb.shape[0]
-    small = rgb.reshape(t, -1, 3).to(torch.int64) * bins // 256
-    offsets = (torch.arange(3) * bins).view(1, 1, 3) + (torch.arange(t) * 3 * bins).view(t, 1, 1)
-    counts = torch.bincount((small + offsets).flatten(), minlength=t * 3 * bins).view(t, 3 * bins)
-    return counts.float() / small.shape[1]
+    content: list[float] = field(default_factory=list)  # PySceneDetect's content_val vs previous frame
+    brightness: list[float] = field(default_factory=list)  # mean RGB value
+    thumbs: list[np.ndarray] = field(default_factory=list)  # value plane, area-averaged 8x8, uint8
+    histogram: list[float] = field(default_factory=list)  # L1 change of 16-bin RGB histograms
+    previous: np.ndarray | None = None
+    previous_hist: np.ndarray | None = None
 
 
-def frame_features(rgb: torch.Tensor, state: _Features, *, histogram: bool = False) -> None:
-    """Add the features of a chunk of small uint8 ``(T, H, W, 3)`` RGB frames to ``state``."""
-    hue, sat, val = _hsv(rgb)
-    planes = torch.stack([hue, sat, val], 1)  # (T, 3, H, W)
-    pooled = torch.nn.functional.avg_pool2d(val[:, None], 8, ceil_mode=True)[:, 0]
-    hist = _histograms(rgb) if histogram else None
-    if state.previous is not None:
-        prev_planes, prev_hist = state.previous
-        planes_all = torch.cat([prev_planes, planes])
-        hist_all = torch.cat([prev_hist, hist]) if hist is not None else None
-        first = torch.empty(0)
+def _histogram(rgb: np.ndarray, bins: int = 16) -> np.ndarray:
+    """16-bin-per-channel colour histogram of an (H, W, 3) uint8 frame, normalised per channel."""
+    quantised = (rgb.reshape(-1, 3) // (256 // bins)).astype(np.int64) + np.arange(3) * bins
+    return np.bincount(quantised.ravel(), minlength=3 * bins) / (rgb.shape[0] * rgb.shape[1])
+
+
+def frame_features(rgb: np.ndarray, state: _Features, *, histogram: bool = False) -> None:
+    """Add one small uint8 ``(H, W, 3)`` RGB frame's features to ``state``.
+
+    OpenCV does the per-pixel work (``cvtColor`` to HSV with the conventions PySceneDetect's scores are
+    calibrated in, ``absdiff`` and ``mean``): on this project's 2-core reference machine the same in
+    torch costs ~25x more per frame, more than decoding a 360p frame.
+    """
+    import cv2
+
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    if state.previous is None:
+        state.content.append(0.0)
     else:
-        planes_all, hist_all = planes, hist
-        first = torch.zeros(1)
-    content = (planes_all[1:] - planes_all[:-1]).abs().mean(dim=(1, 2, 3))
-    state.content.append(torch.cat([first, content]).numpy())
-    state.brightness.append(rgb.to(torch.float32).mean(dim=(1, 2, 3)).numpy())
-    state.thumbs.append(pooled.to(torch.float16).numpy())
-    if hist_all is not None:
-        change = 0.5 * (hist_all[1:] - hist_all[:-1]).abs().sum(dim=1) / 3
-        state.histogram.append(torch.cat([first, change]).numpy())
-    state.previous = (planes[-1:], hist[-1:] if hist is not None else None)
+        hue, sat, val, _ = cv2.mean(cv2.absdiff(hsv, state.previous))
+        state.content.append((hue + sat + val) / 3.0)  # weights (1, 1, 1): PySceneDetect's default
+    state.previous = hsv
+    red, green, blue, _ = cv2.mean(rgb)
+    state.brightness.append((red + green + blue) / 3.0)
+    height, width = hsv.shape[:2]
+    thumb = cv2.resize(hsv[:, :, 2], (max(1, width // 8), max(1, height // 8)), interpolation=cv2.INTER_AREA)
+    state.thumbs.append(thumb)
+    if histogram:
+        hist = _histogram(rgb)
+        previous = state.previous_hist
+        state.histogram.append(0.0 if previous is None else 0.5 * float(np.abs(hist - previous).sum()) / 3)
+        state.previous_hist = hist
 
 
 # ------------------------------------------------------------------------------------------ decisions
@@ -228,20 +220,18 @@ def cuts_from_features(features: _Features, settings: DetectorSettings, fps: flo
     if settings.min_scene_len is None:
         settings = replace(settings, min_scene_len=max(1, round(settings.min_scene_seconds * fps)))
     if settings.detector == "histogram":
-        change = np.concatenate(features.histogram)
+        change = np.asarray(features.histogram)
         return _min_gap(
             np.flatnonzero(change > settings.histogram_threshold).tolist(), settings.min_scene_len
         )
-    score = np.concatenate(features.content)
+    score = np.asarray(features.content)
     if settings.detector == "content":
         hard = _min_gap(np.flatnonzero(score >= settings.threshold).tolist(), settings.min_scene_len)
     else:
         hard = _adaptive(score, settings)
     if not settings.gradual:
         return hard
-    hard, soft = _gradual(
-        np.concatenate(features.brightness), np.concatenate(features.thumbs), hard, settings
-    )
+    hard, soft = _gradual(np.asarray(features.brightness), np.stack(features.thumbs), hard, settings)
     return _min_gap(sorted(hard + soft), settings.min_scene_len)
 
 
@@ -289,8 +279,8 @@ def _scan_decoder(decoder, wanted, small_size, state, histogram, chunk_size, nam
             if first <= i < first + batch.data.shape[0]:
                 kept[i] = batch.data[i - first]
                 stamps[i] = float(batch.pts_seconds[i - first])
-        small = batch.data[:, :, ::step, ::step].permute(0, 2, 3, 1).contiguous()
-        frame_features(small, state, histogram=histogram)
+        for small in batch.data[:, :, ::step, ::step].permute(0, 2, 3, 1).contiguous().numpy():
+            frame_features(small, state, histogram=histogram)
     return kept, stamps, info.num_frames
 
 
@@ -305,6 +295,7 @@ def scan_video(
 ) -> ScanResult:
     """Decode every frame once, find the scenes, and return the frames numbered in ``keep`` (full size).
 
+    ``chunk_size`` is the number of frames an open torchcodec decoder is asked for at a time;
     ``num_threads`` is FFmpeg's decoding threads (frame threading when above 1); ``info`` saves opening
     the file with torchcodec when the caller already has it.
     """
@@ -321,7 +312,6 @@ def scan_video(
     small_w, small_h = max(1, info.width // scale), max(1, info.height // scale)
     state = _Features()
     histogram = settings.detector == "histogram"
-    buffer: list[np.ndarray] = []
     index = 0
     opened = _source_for_pyav(source)
     if opened is None:
@@ -340,20 +330,16 @@ def scan_video(
                     if index in want:
                         kept[index] = torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)
                         stamps[index] = float(frame.time if frame.time is not None else index / info.fps)
+                    # FFmpeg's scaler goes from YUV straight to the small RGB frame
                     small = frame.reformat(
                         width=small_w, height=small_h, format="rgb24", interpolation="FAST_BILINEAR"
                     )
-                    buffer.append(small.to_ndarray())
-                    if len(buffer) == chunk_size:
-                        frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
-                        buffer = []
+                    frame_features(small.to_ndarray(), state, histogram=histogram)
                     index += 1
         except (av.FFmpegError, ValueError) as exc:
             if index == 0:
                 raise VideoDecodeError(name, "decode_failed", _first_line(exc)) from exc
             # a truncated file: keep what decoded (torchcodec's sampling does the same up to the damage)
-    if buffer:
-        frame_features(torch.from_numpy(np.stack(buffer)), state, histogram=histogram)
     if index == 0:
         raise VideoDecodeError(name, "decode_failed", "no frame could be decoded")
     total = info.num_frames  # torchcodec's count, which sampling and scene_frame_ranges use
@@ -369,7 +355,7 @@ def scan_video(
             timestamps=[stamps[i] for i in present],
             info=info,
         )
-    return ScanResult(scenes, cuts, frames, info, np.concatenate(state.content))
+    return ScanResult(scenes, cuts, frames, info, np.asarray(state.content))
 
 
 def detect_scenes(
