@@ -173,6 +173,14 @@ def prepare(args: argparse.Namespace) -> None:
     out_dir.mkdir(exist_ok=True)
     videos.sort(key=lambda v: (os.path.getsize(v), v))
     fps = {v: read_info(v).fps for v in videos}
+    # a montage's sidecar gives each join's span (a dissolve or fade covers frames [first, last])
+    spans = {}
+    for video in videos:
+        sidecar = Path(video).with_suffix(".json")
+        if sidecar.is_file() and "boundaries" in json.loads(sidecar.read_text()):
+            spans[video] = [b for b in json.loads(sidecar.read_text())["boundaries"]]
+        else:
+            spans[video] = [[round(s * fps[video])] * 2 + ["cut"] for s, _ in truth[video][1:]]
     if args.videos:
         label = f"{len(videos)} clips from {Path(args.videos).name}"
     elif args.clips == "footage":
@@ -185,6 +193,7 @@ def prepare(args: argparse.Namespace) -> None:
         "expected_frames": expected,
         "out_dir": str(out_dir),
         "fps": fps,
+        "spans": spans,
         "label": label,
     }
     spec_path.write_text(json.dumps(spec))
@@ -235,18 +244,30 @@ def run_pyscenedetect(video: str) -> dict[str, Any]:
     return {"cuts": [start.frame_num for start, _ in manager.get_scene_list()[1:]]}
 
 
-def run_decode_all(video: str, threads: int = 1) -> dict[str, Any]:
-    """(d): every frame decoded once and converted to full-size RGB, nothing else."""
+def run_decode_all(video: str, repeats: int = 3) -> dict[str, Any]:
+    """(d): decoding every frame once to full-size RGB (nothing else), and (a)'s one pass, alternated
+    ``repeats`` times in this one process: the machine is shared, so the cost ratio takes each one's
+    fastest run, measured side by side rather than minutes apart in other processes."""
     import av
 
-    count = 0
-    with av.open(video) as container:
-        stream = container.streams.video[0]
-        stream.thread_count = threads
-        for frame in container.decode(stream):
-            frame.to_ndarray(format="rgb24")
-            count += 1
-    return {"frames": count}
+    from timewarp_hf.scenes import scan_video
+    from timewarp_hf.video import read_info, sample_indices
+
+    info = read_info(video)
+    keep = sample_indices(info, num_frames=NUM_FRAMES)
+    decode, scan = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with av.open(video) as container:
+            stream = container.streams.video[0]
+            stream.thread_count = 1  # as (a) decodes
+            for frame in container.decode(stream):
+                frame.to_ndarray(format="rgb24")
+        decode.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        scan_video(video, keep=keep, info=info)
+        scan.append(time.perf_counter() - start)
+    return {"decode_min": min(decode), "scan_min": min(scan)}
 
 
 def shuffled_order(count: int, rng) -> list[int]:
@@ -383,7 +404,7 @@ def _mib(kib: float) -> str:
 
 
 def report(results: dict[str, dict], spec: dict) -> None:
-    cols = list(results)
+    cols = [c for c in results if c != "d"]  # (d) has its own lines below
     rows: list[tuple[str, list[str]]] = []
 
     def row(label: str, fn) -> None:
@@ -435,32 +456,39 @@ def report(results: dict[str, dict], spec: dict) -> None:
     )
 
     # the detector: cuts against the truth and against PySceneDetect, time against decoding every frame
-    fps = {v: spec["fps"][v] for v in videos}
-    true_cuts = {v: [round(s * fps[v]) for s, _ in truth[v][1:]] for v in videos}
+    spans = {v: [(a, b) for a, b, _ in spec["spans"][v]] for v in videos}
     ours = {v: c["cuts"] for v, c in zip(videos, results["a"]["checks"])}
     theirs = {v: c["cuts"] for v, c in zip(videos, results["p"]["checks"])}
-    print("\ncuts per clip (frame numbers):")
+    hard = [v for v in videos if all(kind == "cut" for *_, kind in spec["spans"][v])]
+    print("\ncuts per clip (frame numbers; a gradual transition's truth is its span):")
     for v in videos:
-        print(f"  {Path(v).name}: truth {true_cuts[v]}\n    ours {ours[v]}\n    PySceneDetect {theirs[v]}")
+        print(f"  {Path(v).name}: truth {spans[v]}\n    ours {ours[v]}\n    PySceneDetect {theirs[v]}")
+
+    def points(cuts: dict[str, list[int]], only: list[str]) -> dict[str, list[tuple[int, int]]]:
+        return {v: [(c, c) for c in cuts[v]] for v in only}
+
     rows = [
-        ("ours vs truth", ours, true_cuts),
-        ("PySceneDetect vs truth", theirs, true_cuts),
-        ("ours vs PySceneDetect", ours, theirs),
+        ("ours vs truth", {v: ours[v] for v in videos}, spans),
+        ("PySceneDetect vs truth", {v: theirs[v] for v in videos}, spans),
+        ("ours vs PySceneDetect, hard-cut clips", {v: ours[v] for v in hard}, points(theirs, hard)),
+        ("ours vs PySceneDetect, all clips", {v: ours[v] for v in videos}, points(theirs, videos)),
     ]
-    print(f"\ndetection, within +-{TOLERANCE} frames, all clips together:")
+    print(f"\ndetection, within +-{TOLERANCE} frames, clips pooled:")
     scores = {}
     for label, found, reference in rows:
         precision, recall = match(found, reference)
         scores[label] = (precision, recall)
-        count = sum(len(found[v]) for v in videos)
+        count = sum(len(c) for c in found.values())
         print(f"  {label}: precision {precision:.3f}, recall {recall:.3f} ({count} cuts found)")
-    scan_time = sum(c["scan"] for c in results["a"]["checks"])
-    decode_time = sum(results["d"]["times"])
-    psd_time = sum(results["p"]["times"])
+    scan_time = sum(c["scan_min"] for c in results["d"]["checks"])
+    decode_time = sum(c["decode_min"] for c in results["d"]["checks"])
     cost = scan_time / decode_time
-    print(f"  ours, one pass (decode, detect, keep 8 frames): {scan_time:.2f} s")
-    print(f"  decoding every frame once (d): {decode_time:.2f} s -> ratio {cost:.2f} (target <= 1.2)")
-    print(f"  PySceneDetect (p): {psd_time:.2f} s -> {psd_time / scan_time:.1f}x our one pass")
+    psd_time = sum(results["p"]["times"])
+    our_scan = sum(c["scan"] for c in results["a"]["checks"])
+    print("\ndetection cost, measured side by side (fastest of 3 alternations per clip, one process):")
+    print(f"  ours, one pass (decode every frame, detect, keep 8 frames): {scan_time:.2f} s")
+    print(f"  (d) decoding every frame once to RGB: {decode_time:.2f} s -> ratio {cost:.2f} (target <= 1.2)")
+    print(f"  (p) PySceneDetect, own decode: {psd_time:.2f} s; ours in (a): {our_scan:.2f} s (same run)")
 
     ratio = base / sum(results["a"]["times"])
     ratio0 = base / sum(results["a0"]["times"])
@@ -470,10 +498,10 @@ def report(results: dict[str, dict], spec: dict) -> None:
     result("warps", f"cut+re-encode / decode-once (scenes detected), {clips}", f"{ratio:.1f}x", ">= 20x")
     result("warps", f"cut+re-encode / decode-once (metadata scenes), {clips}", f"{ratio0:.1f}x", ">= 20x")
     result("warps", f"scene detection / decoding every frame once, {clips}", f"{cost:.2f}", "<= 1.2")
-    p_ours, r_ours = scores["ours vs PySceneDetect"]
+    p_ours, r_ours = scores["ours vs PySceneDetect, hard-cut clips"]
     result(
         "warps",
-        f"cuts: ours vs PySceneDetect, precision / recall (+-2 frames), {clips}",
+        f"cuts: ours vs PySceneDetect on the hard-cut clips, precision / recall (+-2 frames), {clips}",
         f"{p_ours:.2f} / {r_ours:.2f}",
         ">= 0.95",
     )
@@ -486,14 +514,22 @@ def report(results: dict[str, dict], spec: dict) -> None:
         "report",
     )
     result(
-        "warps", f"detection time: PySceneDetect / ours, {clips}", f"{psd_time / scan_time:.1f}x", "report"
+        "warps",
+        f"detection time: PySceneDetect (own decode) / our one pass (a), {clips}",
+        f"{psd_time / our_scan:.2f}x",
+        "report",
     )
 
 
-def match(found: dict[str, list[int]], reference: dict[str, list[int]]) -> tuple[float, float]:
-    """Precision and recall of ``found`` cuts against ``reference`` cuts, pooled over clips."""
-    hits = sum(any(abs(f - r) <= TOLERANCE for r in reference[v]) for v in found for f in found[v])
-    covered = sum(any(abs(f - r) <= TOLERANCE for f in found[v]) for v in reference for r in reference[v])
+def match(found: dict[str, list[int]], reference: dict[str, list[tuple[int, int]]]) -> tuple[float, float]:
+    """Precision and recall of ``found`` cuts against ``reference`` spans ``(first, last)``, pooled over
+    clips: a cut within ``TOLERANCE`` frames of a span matches it."""
+
+    def near(cut: int, span: tuple[int, int]) -> bool:
+        return span[0] - TOLERANCE <= cut <= span[1] + TOLERANCE
+
+    hits = sum(any(near(f, r) for r in reference[v]) for v in found for f in found[v])
+    covered = sum(any(near(f, r) for f in found[v]) for v in reference for r in reference[v])
     total_found = sum(len(c) for c in found.values())
     total_reference = sum(len(c) for c in reference.values())
     return (hits / total_found if total_found else 1.0, covered / total_reference if total_reference else 1.0)
