@@ -318,7 +318,14 @@ class Launcher:
 
 
 def run_original(
-    video: str, scenes: list[list[float]], out_dir: Path, rng, codec: str, threads: int, launcher: Launcher
+    video: str,
+    scenes: list[list[float]],
+    out_dir: Path,
+    rng,
+    codec: str,
+    threads: int,
+    launcher: Launcher,
+    fps: float = FPS,
 ) -> dict[str, float]:
     """(b): cut the scenes, concatenate them shuffled, re-encode to disk, decode 8 frames of the copy."""
     from timewarp_hf.video import sample_frames
@@ -332,7 +339,7 @@ def run_original(
         command += ["-threads", str(threads), "-ss", f"{start:.6f}", "-t", f"{end - start:.6f}", "-i", video]
     graph = "".join(f"[{k}:v]" for k in range(len(order))) + f"concat=n={len(order)}:v=1:a=0[out]"
     command += ["-filter_complex_threads", str(threads), "-filter_complex", graph, "-map", "[out]"]
-    command += ["-c:v", codec, "-threads", str(threads), "-r", str(FPS)]
+    command += ["-c:v", codec, "-threads", str(threads), "-r", f"{fps:g}"]  # the clip's own rate
     if codec == "libx264":
         command += ["-preset", "medium", "-pix_fmt", "yuv420p"]
     launcher.run([*command, str(out)])
@@ -371,7 +378,9 @@ def worker(args: argparse.Namespace) -> None:
             return run_pyscenedetect(video)
         if approach == "d":
             return run_decode_all(video)
-        return run_original(video, truth[video], out_dir, rng, args.codec, args.ffmpeg_threads, launcher)
+        return run_original(
+            video, truth[video], out_dir, rng, args.codec, args.ffmpeg_threads, launcher, spec["fps"][video]
+        )
 
     one(videos[0])  # warm-up: first decoder, first FFmpeg start
     own = resource.getrusage(resource.RUSAGE_SELF)
