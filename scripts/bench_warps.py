@@ -518,8 +518,8 @@ def report(results: dict[str, dict], spec: dict) -> None:
     p_psd, r_psd = scores["PySceneDetect vs truth"]
     result(
         "warps",
-        f"cuts vs truth, precision / recall: ours | PySceneDetect, {clips}",
-        f"{p_true:.2f} / {r_true:.2f} | {p_psd:.2f} / {r_psd:.2f}",
+        f"cuts vs truth (gradual transitions by their span), precision / recall, {clips}",
+        f"ours {p_true:.2f} / {r_true:.2f}; PySceneDetect {p_psd:.2f} / {r_psd:.2f}",
         "report",
     )
     result(
