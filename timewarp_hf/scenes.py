@@ -11,9 +11,9 @@ and ``AdaptiveDetector`` find. So the rules are now PySceneDetect's, computed th
   averaged with PySceneDetect's default weights (1, 1, 1): on the same frames it equals PySceneDetect's
   ``content_val`` to 1e-15 (``tests/test_scenes.py``);
 * ``content``: a cut where the score reaches ``threshold`` (27), at least ``min_scene_seconds`` (0.6 s,
-  PySceneDetect's 15 frames at 25 fps) after the previous cut; ``adaptive``: a cut where the score is ``adaptive_threshold`` (3) times the
-  mean score of the ``window_width`` (2) frames on each side and at least ``min_content_val`` (15),
-  which keeps camera motion (high scores on every frame) from cutting;
+  PySceneDetect's 15 frames at 25 fps) after the previous cut; ``adaptive``: a cut where the score is
+  ``adaptive_threshold`` (3) times the mean score of the ``window_width`` (2) frames on each side and at
+  least ``min_content_val`` (15), which keeps camera motion (high scores on every frame) from cutting;
 * both add gradual transitions, which neither PySceneDetect rule reports as one boundary: a fade through
   black (a run of frames darker than ``fade_threshold``, the threshold of PySceneDetect's
   ``ThresholdDetector``) gives one cut in its middle, and a dissolve gives one cut where the frame ``K``
@@ -24,8 +24,8 @@ and ``AdaptiveDetector`` find. So the rules are now PySceneDetect's, computed th
 Why not PySceneDetect itself: it reads the video through its own decoder (a second decode of every
 frame next to the one sampling needs), and fed our frames through ``process_frame`` its per-frame numpy
 code costs ~0.6 ms a frame against ~0.15 ms for the same score here (OpenCV's ``cvtColor``, ``absdiff``
-and ``mean``, measured on this project's 2-core machine: more than decoding a 360p frame, the budget
-being 0.2x of that); and it has no rule that makes a dissolve one boundary. It stays a ``bench``/``dev``
+and ``mean``; measured on this project's 2-core machine, where decoding a 360p frame takes ~2 ms and the
+detector's budget is a fifth of that); and it has no rule that makes a dissolve one boundary. It stays a ``bench``/``dev``
 dependency, the reference the tests and ``scripts/bench_warps.py`` compare against. OpenCV
 (``opencv-python-headless``) is a core dependency for this: the same per-pixel work in torch costs ~25x
 more here.
