@@ -239,6 +239,35 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_merge(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shards", nargs="+", help="the --output folders of `timewarp build --num-shards N`")
+    p.add_argument("--output", required=True, help="folder for the merged pairs, summary and card")
+    p.add_argument("--repo-id", default=None, help="Hub repo named in the card (default your-name/<output>)")
+    p.add_argument("--license", default=None, help="licence in the card (default: the base data's)")
+
+
+@_subcommand(
+    "merge", "join shard builds (build --num-shards N --shard-index i) into one dataset", _configure_merge
+)
+def _merge(args: argparse.Namespace) -> int:
+    from .shards import merge_builds
+
+    merged = merge_builds(args.shards, args.output, repo_id=args.repo_id, license=args.license)
+    summary = json.loads(merged.info.description)
+    print(
+        json.dumps(
+            {
+                "pairs": len(merged),
+                "shards": len(args.shards),
+                "output": args.output,
+                "videos_seen": summary.get("videos_seen"),
+                "skipped": summary.get("skipped"),
+            }
+        )
+    )
+    return 0
+
+
 def _configure_push(parser: argparse.ArgumentParser) -> None:
     targets = parser.add_subparsers(dest="target", required=True)
 

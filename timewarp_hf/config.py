@@ -14,6 +14,7 @@ import datasets
 
 from .corrupt import CORRUPTIONS
 from .prompts import DEFAULT_TEMPLATES
+from .scenes import SCENE_DETECTORS
 from .warps import WarpError, parse_warp_spec
 
 __all__ = ["RECIPES", "TimewarpConfig", "TimewarpConfigError"]
@@ -40,6 +41,8 @@ class TimewarpConfig(datasets.BuilderConfig):
             builder, a ``datasets.Dataset``/``IterableDataset``).
         video_column, base_split, base_revision, streaming_base: how to read a dataset base.
         max_videos: stop after this many videos.
+        num_shards, shard_index: build only slice ``shard_index`` of ``num_shards`` contiguous slices of
+            the base (one per machine; ``timewarp merge`` joins them, see :mod:`timewarp_hf.shards`).
     Recipe:
         recipe: ``explicit`` (LLM QA from scene captions in true vs shuffled order; the paper's data),
             ``warped`` (a Video-LLM on true vs time-warped frames) or ``implicit`` (clean vs corrupted
@@ -60,6 +63,9 @@ class TimewarpConfig(datasets.BuilderConfig):
     Frames and scenes:
         num_frames, fps, max_frames: frame sampling (uniform ``num_frames`` unless ``fps``).
         scene_source: ``metadata``, ``detect`` or ``auto`` (metadata when present, else detection).
+        scene_detector: ``adaptive`` (default: PySceneDetect's AdaptiveDetector rule, which camera motion
+            does not fool), ``content`` (its ContentDetector rule) or ``histogram`` (the old colour
+            histogram detector); see :mod:`timewarp_hf.scenes`.
         max_scene_end, min_scenes: the original trimming rule for scene-based recipes (keep scenes that
             end by ``max_scene_end`` seconds; skip videos with fewer than ``min_scenes``).
     Quality:
@@ -74,6 +80,8 @@ class TimewarpConfig(datasets.BuilderConfig):
     base_revision: str | None = None
     streaming_base: bool = False
     max_videos: int | None = None
+    num_shards: int = 1
+    shard_index: int = 0
     recipe: str = "warped"
     warps: tuple[str, ...] = ("reverse", "scene_shuffle", "segment_swap", "local_shuffle")
     implicit_rejections: tuple[str, ...] = IMPLICIT_REJECTIONS
@@ -93,6 +101,7 @@ class TimewarpConfig(datasets.BuilderConfig):
     fps: float | None = None
     max_frames: int | None = None
     scene_source: str = "auto"
+    scene_detector: str = "adaptive"
     max_scene_end: float | None = 105.0
     min_scenes: int = 2
     max_similarity: float = 0.9
@@ -147,6 +156,12 @@ class TimewarpConfig(datasets.BuilderConfig):
             )
         if self.scene_source not in SCENE_SOURCES:
             _fail("scene_source", self.scene_source, f"accepted values: {', '.join(SCENE_SOURCES)}")
+        if self.scene_detector not in SCENE_DETECTORS:
+            _fail("scene_detector", self.scene_detector, f"accepted values: {', '.join(SCENE_DETECTORS)}")
+        if not isinstance(self.num_shards, int) or self.num_shards < 1:
+            _fail("num_shards", self.num_shards, "use a positive integer (1: no sharding)")
+        if not isinstance(self.shard_index, int) or not 0 <= self.shard_index < self.num_shards:
+            _fail("shard_index", self.shard_index, f"use 0 .. num_shards - 1 ({self.num_shards - 1})")
         if not 0.0 < self.max_similarity <= 1.0:
             _fail("max_similarity", self.max_similarity, "use a similarity threshold in (0, 1], e.g. 0.9")
         for name in (

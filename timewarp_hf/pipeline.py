@@ -14,19 +14,21 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import datasets
+import torch
 
 from .config import TimewarpConfig
 from .generation import CachedBackend, GenerationBackend, GenerationRequest, ResponseCache, load_backend
 from .prompts import PROMPT_VERSION, render
 from .quality import QualityFilter
 from .recipes import RECIPE_FUNCTIONS, Draft, PreparedVideo, RecipeContext
+from .scenes import DetectorSettings, scan_video
 from .sources import BaseExample
 from .video import (
+    Frames,
     VideoDecodeError,
     VideoInfo,
     decode_frames,
     describe_source,
-    detect_scenes,
     open_video,
     sample_indices,
     scene_frame_ranges,
@@ -141,11 +143,24 @@ class PairPipeline:
         name = describe_source(example.video)
         info = VideoInfo.from_decoder(decoder, name)
         scenes = []
+        scanned: Frames | None = None
         if self._needs_scenes():
             if config.scene_source in ("auto", "metadata"):
                 scenes = _metadata_scenes(example.metadata)
             if not scenes and config.scene_source in ("auto", "detect"):
-                scenes = detect_scenes(decoder)
+                # one pass over every frame finds the cuts and keeps the frames sampling over the whole
+                # video takes, so they are not decoded a second time (with a long GOP each seek would
+                # decode most of the video again)
+                whole = sample_indices(
+                    info, num_frames=config.num_frames, fps=config.fps, max_frames=config.max_frames
+                )
+                scan = scan_video(
+                    example.video,
+                    keep=whole,
+                    settings=DetectorSettings(detector=config.scene_detector),
+                    info=info,
+                )
+                scenes, scanned = scan.scenes, scan.frames
             if config.recipe == "explicit":
                 try:
                     scenes = trim_scenes(scenes, max_end=config.max_scene_end, min_scenes=config.min_scenes)
@@ -165,7 +180,7 @@ class PairPipeline:
                 for s in scenes
             ]
         union = sorted(set(indices).union(*scene_indices))
-        decoded = decode_frames(example.video, union, decoder=decoder)
+        decoded = _decode_missing(example.video, union, decoder, scanned)
         frames = decoded if union == indices else _subset(decoded, indices)
         return PreparedVideo(
             example=example,
@@ -256,9 +271,25 @@ class PairPipeline:
         }
 
 
-def _subset(frames, indices):
-    from .video import Frames
+def _decode_missing(source, indices: list[int], decoder, scanned: Frames | None) -> Frames:
+    """The frames ``indices``: those the scene pass kept are reused, only the others are decoded."""
+    have = set(scanned.indices) if scanned is not None else set()
+    missing = [i for i in indices if i not in have]
+    if not missing:
+        return _subset(scanned, indices)
+    decoded = decode_frames(source, missing, decoder=decoder)
+    if not have:
+        return decoded
+    pool = Frames(
+        data=torch.cat([scanned.data, decoded.data]),
+        indices=scanned.indices + decoded.indices,
+        timestamps=scanned.timestamps + decoded.timestamps,
+        info=decoded.info,
+    )
+    return _subset(pool, indices)
 
+
+def _subset(frames, indices):
     return Frames(
         data=frames.take(indices),
         indices=list(indices),

@@ -21,13 +21,13 @@ from tqdm.auto import tqdm
 
 from .config import TimewarpConfig
 from .pipeline import FEATURES, PairPipeline, summarize_counters
+from .shards import SUMMARY_FILE, shard_slice
 from .sources import BaseSource
 
 __all__ = ["NoPairsError", "TimewarpBuilder"]
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_FILE = "timewarp_summary.json"
 _STATS_DIR = "timewarp_stats"
 
 
@@ -84,7 +84,17 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
         shards = self._source.shards()
         if not shards:
             raise ValueError(f"base {self._source.describe()} holds no videos")
-        unlisted = self._source.unlisted_videos()
+        if self.config.num_shards > 1:  # this machine's contiguous slice (timewarp_hf.shards)
+            total = len(shards)
+            shards = shards[shard_slice(total, self.config.num_shards, self.config.shard_index)]
+            if not shards:
+                raise ValueError(
+                    f"shard {self.config.shard_index} of {self.config.num_shards} holds no videos: the base "
+                    f"{self._source.describe()} has {total} pieces; use fewer shards"
+                )
+        # Counted by one shard only (the first), so that merged shards count each video once.
+        self._unlisted = self._source.unlisted_videos() if self.config.shard_index == 0 else []
+        unlisted = self._unlisted
         if unlisted:
             names = ", ".join(os.path.relpath(p, self._source.base) for p in unlisted[:5])
             logger.warning(
@@ -129,7 +139,7 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
         summary = {
             "config": _config_summary(self.config),
             **summarize_counters(counters),
-            "not_in_metadata": len(self._source.unlisted_videos()),
+            "not_in_metadata": len(self._unlisted),
         }
         with open(os.path.join(self._output_dir, SUMMARY_FILE), "w") as handle:
             json.dump(summary, handle, indent=2)
@@ -156,10 +166,15 @@ def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
         "num_questions",
         "max_similarity",
         "seed",
+        "num_shards",
+        "shard_index",
     )
-    return {
+    summary = {
         k: (list(v) if isinstance(v, tuple) else v) for k in keep if (v := getattr(config, k)) is not None
     }
+    if config.num_shards == 1:  # an unsharded build's summary stays as it was
+        summary.pop("num_shards"), summary.pop("shard_index")
+    return summary
 
 
 CITATION = """@article{vani2025timewarp,
