@@ -8,8 +8,8 @@ shard order into one dataset, one summary (every count added up) and one dataset
 pair's seed comes from the build seed and its video id, never from its position, the merged dataset
 equals the single-machine build row for row (``tests/test_shards.py``).
 
-The merged card is :func:`timewarp_hf.hub.dataset_card.render_dataset_card`'s, imported when a merge
-runs (the Hub code imports the builder, which imports this module).
+The builder cuts its slice with :func:`~timewarp_hf.timewarp.shard_slice`; this module only merges, so the
+build cache key (the builder's imports) does not depend on the merge or its card.
 """
 
 from __future__ import annotations
@@ -22,20 +22,12 @@ from typing import Any
 
 import datasets
 
+from .hub.dataset_card import render_dataset_card
+from .timewarp import SUMMARY_FILE, shard_slice
+
 __all__ = ["SHARD_FIELDS", "SUMMARY_FILE", "merge_builds", "merge_summaries", "shard_slice"]
 
-SUMMARY_FILE = "timewarp_summary.json"
 SHARD_FIELDS = ("num_shards", "shard_index")
-
-
-def shard_slice(count: int, num_shards: int, index: int) -> slice:
-    """The contiguous slice of ``count`` pieces that shard ``index`` of ``num_shards`` builds (the rule of
-    ``datasets.Dataset.shard(contiguous=True)``)."""
-    if not 0 <= index < num_shards:
-        raise ValueError(f"shard_index must lie in [0, {num_shards}), got {index}")
-    size, extra = divmod(count, num_shards)
-    start = index * size + min(index, extra)
-    return slice(start, start + size + (index < extra))
 
 
 def _add(total: Any, value: Any, key: str) -> Any:
@@ -115,8 +107,6 @@ def merge_builds(
     out = Path(output)
     merged.save_to_disk(str(out))
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
-    from .hub.dataset_card import render_dataset_card
-
     card = render_dataset_card(
         str(out), repo_id=repo_id or f"your-name/{out.resolve().name}", license=license
     )

@@ -21,10 +21,11 @@ from tqdm.auto import tqdm
 
 from .config import TimewarpConfig
 from .pipeline import FEATURES, PairPipeline, summarize_counters
-from .shards import SUMMARY_FILE, shard_slice
 from .sources import BaseSource
 
-__all__ = ["NoPairsError", "TimewarpBuilder"]
+__all__ = ["SUMMARY_FILE", "NoPairsError", "TimewarpBuilder", "shard_slice"]
+
+SUMMARY_FILE = "timewarp_summary.json"
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
         shards = self._source.shards()
         if not shards:
             raise ValueError(f"base {self._source.describe()} holds no videos")
-        if self.config.num_shards > 1:  # this machine's contiguous slice (timewarp_hf.shards)
+        if self.config.num_shards > 1:  # this machine's contiguous slice (timewarp merge joins them)
             total = len(shards)
             shards = shards[shard_slice(total, self.config.num_shards, self.config.shard_index)]
             if not shards:
@@ -151,6 +152,16 @@ class TimewarpBuilder(datasets.GeneratorBasedBuilder):
                 + ". Check the skipped/filtered reasons (a model that cannot follow the prompt format makes "
                 "'unparsable' pairs; identical answers on true and warped frames make 'identical' ones)."
             )
+
+
+def shard_slice(count: int, num_shards: int, index: int) -> slice:
+    """The contiguous slice of ``count`` pieces that shard ``index`` of ``num_shards`` builds (the rule of
+    ``datasets.Dataset.shard(contiguous=True)``)."""
+    if not 0 <= index < num_shards:
+        raise ValueError(f"shard_index must lie in [0, {num_shards}), got {index}")
+    size, extra = divmod(count, num_shards)
+    start = index * size + min(index, extra)
+    return slice(start, start + size + (index < extra))
 
 
 def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
