@@ -37,6 +37,7 @@ from trl.trainer.utils import get_config_model_id
 from .collator import SKIPPED_VIDEOS_KEY, VIDEO_COLUMNS, VideoPreferenceCollator
 from .hub.model_card import update_model_card
 from .hub.privacy import scrub_local_paths
+from .sampling import CURRICULA, CURRICULUM_PACINGS, curriculum_sampler
 from .timewarp import CITATION
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ __all__ = [
 
 # Row columns the collator reads besides prompt/chosen/rejected; everything else (recipe, warp, source,
 # generator, seed, fps: provenance) is dropped before collation by `remove_unused_columns`.
-_COLLATED_COLUMNS = (*VIDEO_COLUMNS, "frame_indices", "video_id")
+_COLLATED_COLUMNS = (*VIDEO_COLUMNS, "frame_indices", "rejected_frame_indices", "video_id")
 _VIDEO_TOKEN_MISMATCH = "Video features and video tokens do not match"
 
 
@@ -80,6 +81,11 @@ class TimeWarpDPOConfig(DPOConfig):
         folder_fps: nominal frame rate of pre-extracted frame folders.
         on_decode_error: ``"skip"`` (log and count rows whose video cannot be read) or ``"raise"``.
         shuffle_frames: scramble frame order inside the collator: the order-blind control.
+        curriculum: ``"none"`` (the default: ``train_sampling_strategy`` decides) or ``"easy_to_hard"``
+            (rows in ``curriculum_stages`` difficulty stages, easiest first, read from the
+            ``curriculum_column``; see :mod:`timewarp_hf.sampling`). Resumable at any step.
+        curriculum_stages, curriculum_pacing, curriculum_column: the number of stages; ``"steps"`` (each
+            epoch goes easy to hard) or ``"epochs"`` (epoch ``e`` adds stage ``e``); the difficulty column.
     """
 
     learning_rate: float = field(default=5e-7, metadata={"help": "AdamW learning rate (TimeWarp: 5e-7)."})
@@ -129,11 +135,47 @@ class TimeWarpDPOConfig(DPOConfig):
         metadata={"help": "Order-blind control: scramble each clip's frame order (seeded by `seed`)."},
     )
 
+    # -- curriculum: one block (see timewarp_hf.sampling)
+    curriculum: str = field(
+        default="none",
+        metadata={
+            "help": "Training order: none, or easy_to_hard by pair difficulty.",
+            "choices": list(CURRICULA),
+        },
+    )
+    curriculum_stages: int = field(default=3, metadata={"help": "Difficulty stages of the curriculum."})
+    curriculum_pacing: str = field(
+        default="steps",
+        metadata={
+            "help": "steps: each epoch goes easy to hard; epochs: epoch e adds stage e.",
+            "choices": list(CURRICULUM_PACINGS),
+        },
+    )
+    curriculum_column: str = field(
+        default="difficulty", metadata={"help": "Column holding each pair's difficulty."}
+    )
+
     def __post_init__(self):
         if self.bf16 is None:
             self.bf16 = _bf16_default()
         self._check_frame_fields()
+        self._check_curriculum_fields()
         super().__post_init__()
+
+    def _check_curriculum_fields(self) -> None:
+        if self.curriculum not in CURRICULA:
+            raise ValueError(f"curriculum must be one of {', '.join(CURRICULA)}, got {self.curriculum!r}")
+        if self.curriculum_pacing not in CURRICULUM_PACINGS:
+            raise ValueError(
+                f"curriculum_pacing must be one of {', '.join(CURRICULUM_PACINGS)}, got {self.curriculum_pacing!r}"
+            )
+        if not isinstance(self.curriculum_stages, int) or self.curriculum_stages < 1:
+            raise ValueError(f"curriculum_stages must be a positive integer, got {self.curriculum_stages!r}")
+        if self.curriculum != "none" and getattr(self, "group_batches_by", None):
+            raise ValueError(
+                "curriculum and group_batches_by both set the training order; a curriculum would split the "
+                "groups across stages. Use one of them"
+            )
 
     def _check_frame_fields(self) -> None:
         def positive(name: str, fix: str) -> None:
@@ -393,6 +435,12 @@ class TimeWarpDPOTrainer(DPOTrainer):
         if self._is_video_dataset:
             return dataset
         return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
+
+    def _get_train_sampler(self, train_dataset=None):
+        if self.args.curriculum == "none":
+            return super()._get_train_sampler(train_dataset)
+        # the trainer's own dataset: the copy handed in here has lost the difficulty column already
+        return curriculum_sampler(self.train_dataset, self.args)
 
     def _set_signature_columns_if_needed(self):
         super()._set_signature_columns_if_needed()
