@@ -8,10 +8,11 @@ import json
 
 import pytest
 import torch
-from datasets import Dataset, load_dataset
+from datasets import Dataset, load_from_disk
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
 import timewarp_hf  # noqa: F401  (registers "timewarp")
+from timewarp_hf.cli import main as cli_main
 from timewarp_hf.collator import VideoPreferenceCollator, load_clip
 from timewarp_hf.config import TimewarpConfig, TimewarpConfigError
 from timewarp_hf.generation import GenerationBackend
@@ -90,17 +91,13 @@ def test_pair_type_is_validated():
         TimewarpConfig(name="t", recipe="implicit", captioner="x", pair_type="video_contrast")
 
 
-def test_load_dataset_builds_video_contrast_pairs(tmp_path, sample_videos, tiny_vlm, isolated_datasets_cache):
-    ds = load_dataset(
-        "timewarp",
-        base=str(sample_videos),
-        split="train",
-        captioner=tiny_vlm,
-        warps=("reverse",),
-        pair_type="video_contrast",
-        max_new_tokens=4,
-        response_cache=str(tmp_path / "r.sqlite"),
-    )
+def test_the_build_cli_makes_video_contrast_pairs(tmp_path, sample_videos, tiny_vlm, isolated_datasets_cache):
+    """`timewarp build --pair-type video_contrast` (which goes through load_dataset("timewarp", ...))."""
+    out = tmp_path / "pairs"
+    flags = ["--base", str(sample_videos), "--captioner", tiny_vlm, "--warps", "reverse"]
+    flags += ["--pair-type", "video_contrast", "--max-new-tokens", "4", "--output", str(out)]
+    assert cli_main(["build", *flags, "--response-cache", str(tmp_path / "r.sqlite")]) == 0
+    ds = load_from_disk(str(out))
     assert len(ds) == 3 == build_summary(ds)["pairs"]["warped/reverse (video_contrast)"]
     for row in ds:
         assert row["rejected_frame_indices"] == row["frame_indices"][::-1]
