@@ -171,3 +171,11 @@ def test_dataset_card_reports_pair_types_and_difficulty(counter_video):
     card = render_dataset_card(dataset, repo_id="me/pairs", example_image=None)
     assert "| pair types | `answer_contrast` (1), `video_contrast` (2) |" in card.text
     assert "| difficulty (mean, min-max) | 0.50, 0.00-1.00 |" in card.text
+
+
+def test_the_train_cli_takes_the_curriculum_flags(tmp_path):
+    from timewarp_hf.training import make_parser
+
+    flags = ["--output_dir", str(tmp_path), "--curriculum", "easy_to_hard", "--curriculum_pacing", "epochs"]
+    _, args, _ = make_parser().parse_args_and_config(args=[*flags, "--curriculum_stages", "2"])
+    assert (args.curriculum, args.curriculum_pacing, args.curriculum_stages) == ("easy_to_hard", "epochs", 2)

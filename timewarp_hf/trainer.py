@@ -352,6 +352,15 @@ class TimeWarpDPOTrainer(DPOTrainer):
     Rows whose video cannot be read are skipped or raise, as ``args.on_decode_error`` says; skipped rows
     (of every process) are listed in :attr:`skipped_video_ids` and counted by the ``skipped_videos``
     metric.
+
+    Video-contrast rows (``rejected_frame_indices``, from ``pair_type="video_contrast"``) put the warped
+    frames in the rejected half of the batch, usually with the chosen answer's text, so the margin is the
+    answer's log-ratio under the true minus under the warped video. Margin losses (``sigmoid``, ``ipo``,
+    ``hinge``, ``robust``, ``bco_pair``, ``aot``, ...) use that as intended; length normalisation
+    (``sigmoid_norm``, ``ld_alpha``) changes nothing, both sides having one length; ``apo_zero`` /
+    ``apo_down`` push the answer's likelihood under the warped video down; ``sft`` alone ignores the
+    rejected video (it is the chosen NLL, identical for both pair types), so use it only next to a
+    preference loss. ``args.curriculum="easy_to_hard"`` orders training by the ``difficulty`` column.
     """
 
     _tag_names = ["trl", "dpo", "timewarp", "video"]
