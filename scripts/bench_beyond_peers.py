@@ -148,36 +148,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         held.shuffle(seed=0).select(range(min(config.held_out_pairs, len(held)))).save_to_disk(str(held_path))
     held_out = load_from_disk(str(held_path))
     runs = []
+    processor = AutoProcessor.from_pretrained(paths["checkpoint"])
     for seed in config.seeds:
         folder = out / "seeds" / str(seed)
         start = time.time()
-        processor = AutoProcessor.from_pretrained(paths["checkpoint"])
         if not (folder / "fitted" / "config.json").is_file():
             model = mini._fresh_model(paths["checkpoint"], seed, config.init_std)
             mini.fit(model, processor, paths["train"], config, seed)
             model.save_pretrained(folder / "fitted")
             processor.save_pretrained(folder / "fitted")
         print(f"seed {seed}: fitted in {time.time() - start:.0f} s", flush=True)
-        built: dict[tuple, tuple[Dataset, dict]] = {}
-        for arm in args.arms:
-            warps, pair_type, min_change, curriculum = ARMS[arm]
+    # arm-major, so that an interrupted run still has every seed of the arms it finished
+    built: dict[tuple, tuple[Dataset, dict]] = {}
+    for arm in args.arms:
+        warps, pair_type, min_change, curriculum = ARMS[arm]
+        for seed in config.seeds:
+            folder = out / "seeds" / str(seed)
             start = time.time()
             model = AutoModelForImageTextToText.from_pretrained(folder / "fitted").eval()
-            key = (warps, pair_type, min_change)
+            key = (seed, warps, pair_type, min_change)
             if key not in built:
                 rows, counters = build_pairs(
                     model, processor, folder / "fitted", paths["train"], seed, warps, pair_type, min_change
                 )
                 built[key] = (Dataset.from_list(rows), dict(counters))
             pairs, counters = built[key]
+            run_dir = folder / arm / "run"
             if curriculum:
-                trained = train_curriculum(
-                    model, processor, pairs, held_out, config, seed, folder / arm / "run"
-                )
+                trained = train_curriculum(model, processor, pairs, held_out, config, seed, run_dir)
             else:
-                trained = mini.train_dpo(
-                    model, processor, pairs, held_out, config, seed, folder / arm / "run", False
-                )
+                trained = mini.train_dpo(model, processor, pairs, held_out, config, seed, run_dir, False)
             model.eval()
             result = {
                 "seed": seed,
@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 flush=True,
             )
             (out / "runs.json").write_text(json.dumps(runs, indent=2))
+            (out / "results.md").write_text(table(runs, args.arms) + "\n")
     return {"runs": runs, "table": table(runs, args.arms)}
 
 

@@ -145,6 +145,8 @@ def test_training_follows_the_curriculum_and_resumes_inside_a_stage(qwen, counte
     seen = train(path, processor, dataset, tmp_path / "full")
     stages = [sorted(by_id[i] for i in seen[k : k + 2]) for k in (0, 2, 4)]
     assert stages == [[0.0, 0.1], [0.4, 0.5], [0.8, 0.9]]  # 6 steps of one pair: easy, middle, hard
+    card = (tmp_path / "full" / "README.md").read_text()
+    assert "| training order | easy_to_hard by `difficulty`, 3 stages paced by steps |" in card
     resumed = train(
         path, processor, dataset, tmp_path / "resumed-run", resume=tmp_path / "full" / "checkpoint-3"
     )

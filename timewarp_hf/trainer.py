@@ -307,7 +307,7 @@ def _summarize_pairs(dataset: Any) -> dict[str, Any]:
     summary: dict[str, Any] = {"pairs": len(dataset)}
     if "video_id" in columns:
         summary["videos"] = len(set(dataset["video_id"]))
-    for column in ("recipe", "source", "generator"):
+    for column in ("recipe", "pair_type", "source", "generator"):
         if column in columns:
             # a card goes to the Hub: local folders are named, never spelled out
             summary[column] = Counter(scrub_local_paths(str(v)) for v in dataset[column])
@@ -559,6 +559,7 @@ class TimeWarpDPOTrainer(DPOTrainer):
             rows.append(("videos", f"{summary['videos']:,}"))
         for key, label in (
             ("recipe", "recipes"),
+            ("pair_type", "pair types"),
             ("warp", "warps"),
             ("source", "sources"),
             ("generator", "generators"),
@@ -571,6 +572,14 @@ class TimeWarpDPOTrainer(DPOTrainer):
         )
         if args.shuffle_frames:
             rows.append(("frame order", "**scrambled** (order-blind control run)"))
+        if args.curriculum != "none":
+            rows.append(
+                (
+                    "training order",
+                    f"{args.curriculum} by `{args.curriculum_column}`, {args.curriculum_stages} stages "
+                    f"paced by {args.curriculum_pacing}",
+                )
+            )
         loss = " + ".join(args.loss_type)
         rows.append(("loss", f"{loss}, beta {args.beta:g}"))
         length = f"{args.max_steps} steps" if args.max_steps > 0 else f"{args.num_train_epochs:g} epochs"
