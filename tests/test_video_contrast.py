@@ -18,7 +18,7 @@ from timewarp_hf.config import TimewarpConfig, TimewarpConfigError
 from timewarp_hf.generation import GenerationBackend
 from timewarp_hf.pipeline import PairPipeline
 from timewarp_hf.sources import BaseExample
-from timewarp_hf.testing import make_tiny_vlm, read_frame_counter
+from timewarp_hf.testing import VLM_FAMILIES, make_tiny_vlm, read_frame_counter
 from timewarp_hf.trainer import TimeWarpDPOConfig, TimeWarpDPOTrainer
 
 from .pairs import build_summary
@@ -224,3 +224,32 @@ def test_rejected_forward_pass_receives_the_warped_frames(qwen, counter_video, t
     assert torch.allclose(rejected, video_patches(processor, true.flip(0)))
     logs = [entry for entry in trainer.state.log_history if "logps/rejected" in entry]
     assert logs and logs[0]["logps/chosen"] != logs[0]["logps/rejected"]  # same text, other frames
+
+
+@pytest.mark.parametrize("family", VLM_FAMILIES)
+def test_every_family_runs_a_mixed_batch(family, assets, counter_video):
+    """Answer- and video-contrast rows in one batch, the warped view shorter than the true clip (where the
+    processor allows it): every tiny family's model takes the 2B rows, and the two halves of the
+    video-contrast row differ in the forward."""
+    path = make_tiny_vlm(assets / f"tiny-{family}-mixed", family)
+    processor = AutoProcessor.from_pretrained(path)
+    model = AutoModelForImageTextToText.from_pretrained(path).eval()
+    shorter = [35, 30, 25, 20]  # a frame_drop or speed view: half the frames
+    answers = contrast_row(counter_video, "answers", rejected="The square moves left.")
+    collator = VideoPreferenceCollator(processor)
+    if family == "llava_onevision":  # its processor stacks a batch's videos: one frame count per batch
+        with pytest.raises(ValueError, match="one frame count.*not frame_drop or speed"):
+            collator([contrast_row(counter_video, "contrast", warped=shorter), answers])
+        rows = [contrast_row(counter_video, "contrast", warped=REVERSED), answers]
+    else:
+        rows = [contrast_row(counter_video, "contrast", warped=shorter), answers]
+    batch = collator(rows)
+    batch.pop("skipped_videos")
+    inputs = {k: v for k, v in batch.items() if k != "completion_mask"}
+    with torch.no_grad():
+        logits = model(**inputs).logits
+    assert logits.shape[0] == 4
+    mask = batch["completion_mask"][:, 1:].bool()
+    logps = torch.log_softmax(logits[:, :-1].float(), -1).gather(-1, batch["input_ids"][:, 1:, None])[..., 0]
+    per_row = (logps * mask).sum(1)
+    assert not torch.isclose(per_row[0], per_row[2])  # same answer tokens, other frames

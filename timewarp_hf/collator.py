@@ -572,17 +572,28 @@ class VideoPreferenceCollator(DataCollatorMixin):
             # chosen videos then the rejected ones, in TRL's [chosen; rejected] order.
             prompts = prompts + prompts
             chosen_clips = chosen_clips + [clip for row_clips in rejected for clip in row_clips]
-        processed = self.processor(
-            text=prompts,
-            videos=[clip.frames for clip in chosen_clips],
-            video_metadata=[clip.metadata for clip in chosen_clips],
-            do_sample_frames=False,
-            padding=True,
-            padding_side="left",
-            add_special_tokens=False,  # the chat template already wrote them
-            return_tensors=self.return_tensors,
-            **self.processor_kwargs,
-        )
+        try:
+            processed = self.processor(
+                text=prompts,
+                videos=[clip.frames for clip in chosen_clips],
+                video_metadata=[clip.metadata for clip in chosen_clips],
+                do_sample_frames=False,
+                padding=True,
+                padding_side="left",
+                add_special_tokens=False,  # the chat template already wrote them
+                return_tensors=self.return_tensors,
+                **self.processor_kwargs,
+            )
+        except ValueError as exc:
+            lengths = sorted({len(clip.frames) for clip in chosen_clips})
+            if not contrast or len(lengths) < 2:
+                raise
+            raise ValueError(
+                f"{type(self.processor).__name__} stacks the videos of a batch into one tensor, so they need "
+                f"one frame count, but this batch's true and warped views have {lengths} frames. With this "
+                "model, build video-contrast pairs from warps that keep the frame count (reverse, "
+                f"scene_shuffle, segment_swap, local_shuffle, freeze), not frame_drop or speed ({exc})"
+            ) from exc
         processed.pop("video_metadata", None)
         # Without video-contrast rows chosen and rejected share the prompt: process it once, repeat it.
         output = dict(processed) if contrast else {key: _repeat(value) for key, value in processed.items()}
