@@ -8,6 +8,7 @@ model as captioner and the options under test (``pair_type``, ``min_warp_change`
 trains with ``TimeWarpDPOConfig(curriculum="easy_to_hard")``.
 
 Arms:
+  base            the seed's fitted model, no DPO
   warped          answer-contrast pairs over ``reverse`` (the miniature's ``warped`` arm)
   video_contrast  video-contrast pairs over ``reverse``
   both            both pair types over ``reverse``, mixed in one dataset
@@ -35,6 +36,7 @@ from typing import Any
 MULTI_WARPS = ("reverse", "segment_swap", "local_shuffle", "freeze", "speed")
 ARMS = {
     # arm: (warps, pair_type, min_warp_change or None for the default, curriculum)
+    "base": ((), "", None, False),  # the fitted model, no DPO: the reference point of every arm
     "warped": (("reverse",), "answer_contrast", None, False),
     "video_contrast": (("reverse",), "video_contrast", None, False),
     "both": (("reverse",), "both", None, False),
@@ -166,6 +168,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             folder = out / "seeds" / str(seed)
             start = time.time()
             model = AutoModelForImageTextToText.from_pretrained(folder / "fitted").eval()
+            if arm == "base":
+                result = {
+                    "seed": seed,
+                    "arm": arm,
+                    **mini.evaluate(model, processor, paths["test"], folder / arm),
+                }
+                result.update(pairs=0, no_change_skipped=0, held_out_explicit_reward_accuracy=float("nan"))
+                runs.append(result)
+                print(f"seed {seed} base: temporal {mini._temporal(result['accuracy']):.3f}", flush=True)
+                continue
             key = (seed, warps, pair_type, min_change)
             if key not in built:
                 rows, counters = build_pairs(
@@ -220,7 +232,7 @@ def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
             continue
         temporal = [_temporal(r["accuracy"]) for r in rs]
         pairs_acc = [statistics.fmean(r["pair_accuracy"][t] for t in ORDER_TYPES) for r in rs]
-        held = [r["held_out_explicit_reward_accuracy"] for r in rs]
+        held = [v for r in rs if (v := r["held_out_explicit_reward_accuracy"]) == v]  # NaN: no DPO
         counts = "/".join(str(r["pairs"]) for r in rs)
         skipped = "/".join(str(r["no_change_skipped"]) for r in rs)
         lines.append(
@@ -237,10 +249,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--dpo-steps", type=int, default=150)
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument(
+        "--merge", nargs="*", default=[], help="runs.json files of earlier invocations to add to the table"
+    )
     args = parser.parse_args()
     result = run(args)
-    Path(args.output, "results.md").write_text(result["table"] + "\n")
-    print(result["table"])
+    runs = [r for file in args.merge for r in json.loads(Path(file).read_text())] + result["runs"]
+    arms = [arm for arm in ARMS if any(r["arm"] == arm for r in runs)]
+    text = table(runs, arms)
+    Path(args.output, "results.md").write_text(text + "\n")
+    Path(args.output, "all_runs.json").write_text(json.dumps(runs, indent=2))
+    print(text)
 
 
 if __name__ == "__main__":
