@@ -177,6 +177,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 result.update(pairs=0, no_change_skipped=0, held_out_explicit_reward_accuracy=float("nan"))
                 runs.append(result)
                 print(f"seed {seed} base: temporal {mini._temporal(result['accuracy']):.3f}", flush=True)
+                (out / "runs.json").write_text(json.dumps(runs, indent=2))
                 continue
             key = (seed, warps, pair_type, min_change)
             if key not in built:
@@ -254,7 +255,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     result = run(args)
-    runs = [r for file in args.merge for r in json.loads(Path(file).read_text())] + result["runs"]
+    merged = [r for file in args.merge for r in json.loads(Path(file).read_text())] + result["runs"]
+    runs = list({(r["arm"], r["seed"]): r for r in merged}.values())  # one run per arm and seed
     arms = [arm for arm in ARMS if any(r["arm"] == arm for r in runs)]
     text = table(runs, arms)
     Path(args.output, "results.md").write_text(text + "\n")
