@@ -20,7 +20,7 @@ The arms that do not use the curriculum keep the miniature's paired batches (a c
 reversal); the curriculum sampler orders by difficulty instead, so ``multi_curriculum`` vs ``multi``
 compares the two orders, not a curriculum against random batches.
 
-    nice -n 10 python scripts/bench_beyond_peers.py --output runs/beyond --seeds 0 1 2
+    nice -n 10 python scripts/bench_beyond_peers.py --output outputs/beyond_peers --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--output", default="runs/beyond_peers")
+    parser.add_argument("--output", default="outputs/beyond_peers")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--dpo-steps", type=int, default=150)
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
