@@ -32,7 +32,7 @@ from timewarp_hf.hub import (
 )
 from timewarp_hf.pipeline import FEATURES
 from timewarp_hf.video import read_info
-from timewarp_hf.warps import apply_warp
+from timewarp_hf.warps import apply_warp, warp_difficulty
 
 TOKEN = "hf_recordingHubSecretToken0123456789"
 EVAL = {"TempCompass": {"accuracy": 0.612}, "Vinoground": {"text": 0.41, "group": 0.2}}
@@ -197,6 +197,9 @@ def pairs_dir(tmp_path_factory):
                     "source": str(base),
                     "generator": f"transformers:{captioner} (prompts tw-1)",
                     "seed": 7,
+                    "pair_type": "answer_contrast",
+                    "rejected_frame_indices": [],
+                    "difficulty": warp_difficulty(indices, warp.indices),
                 }
             )
     folder = root / "pairs"

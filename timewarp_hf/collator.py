@@ -21,6 +21,14 @@ Accepted rows (one row = one preference pair):
   inserted at the start of the first user turn.
 * The original TimeWarp repo's pre-extracted frames: ``video`` is a folder of images, read in *natural*
   order of the numbers in their names (``frame_2`` before ``frame_10``; the original had an unsorted bug).
+
+Video-contrast pairs (``pair_type="video_contrast"`` in the builder) carry ``rejected_frame_indices``: the
+warped frame order the rejected side must be conditioned on (usually with the same answer text as the
+chosen side). The union of both views' frames is decoded once per video and indexed for each view; when a
+batch holds such a row, the prompt side is processed for all ``2B`` rows (chosen videos, then rejected
+videos) instead of once and repeated, so each rejected row's video tokens come from its own frames. Rows
+without ``rejected_frame_indices`` (answer-contrast pairs) use the true clip on both sides, so both pair
+types mix freely in one dataset and one batch.
 """
 
 from __future__ import annotations
@@ -237,6 +245,14 @@ def _check_indices(frame_indices: Sequence[int], info: VideoInfo, name: str) -> 
     return indices
 
 
+def _timeline(true_indices: list[int], length: int) -> list[int]:
+    """Increasing frame numbers for a view of ``length`` frames shown over the true clip's span."""
+    if length == len(true_indices):
+        return list(true_indices)
+    spread = np.linspace(true_indices[0], true_indices[-1], length).round().astype(int)
+    return [int(i) for i in spread]
+
+
 def _strip_none(part: Any) -> Any:
     # Arrow gives every struct in a column the union of all fields, filling the missing ones with None;
     # chat templates that test `'video' in part` would then render a text part as a video.
@@ -324,6 +340,7 @@ class VideoPreferenceCollator(DataCollatorMixin):
             raise ValueError(f"on_decode_error must be 'skip' or 'raise', got {self.on_decode_error!r}")
         self._rng = random.Random(self.seed)
         self._last_readable: tuple[dict, list[Clip]] | None = None
+        self._last_views: dict[int, list[Clip] | None] = {}
 
     @classmethod
     def from_config(cls, processor: ProcessorMixin, args: TimeWarpDPOConfig) -> VideoPreferenceCollator:
@@ -363,6 +380,18 @@ class VideoPreferenceCollator(DataCollatorMixin):
         Rows that share a video (several questions about one clip) share one open decoder and one decode
         of the union of their frames.
         """
+        clips, _, skipped = self.load_views(examples)
+        return clips, skipped
+
+    def load_views(
+        self, examples: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[list[Clip] | None], list[list[Clip] | None], list[str]]:
+        """Like :meth:`load_videos`, plus each row's rejected view.
+
+        The rejected view is ``None`` for a row without ``rejected_frame_indices`` (its rejected side sees
+        the same clips as its chosen side), else the one clip of the warped frame order. Its frames join the
+        union decoded for the video, so both views cost one decode.
+        """
         sources = [self._sources(ex) for ex in examples]
         names = [self._row_name(ex, srcs) for ex, srcs in zip(examples, sources)]
         opened: dict[_Key, _Video | VideoDecodeError] = {}
@@ -374,24 +403,59 @@ class VideoPreferenceCollator(DataCollatorMixin):
                 except VideoDecodeError as error:
                     opened[key] = error
         requests: list[list[tuple[_Key, list[int]]] | VideoDecodeError] = []
+        rejected_requests: list[list[tuple[_Key, list[int]]] | VideoDecodeError | None] = []
         for example, srcs, name in zip(examples, sources, names):
             try:
                 requests.append(
                     [(key, self._indices(example, srcs, opened[key], name)) for key in map(_source_key, srcs)]
                 )
+                rejected_requests.append(self._rejected_request(example, srcs, opened, name))
             except VideoDecodeError as error:
                 requests.append(error)
-        decoded = self._decode_once(opened, requests)
+                rejected_requests.append(None)
+        decoded = self._decode_once(opened, [*requests, *(r for r in rejected_requests if r is not None)])
         clips: list[list[Clip] | None] = []
+        rejected: list[list[Clip] | None] = []
         skipped: list[str] = []
-        for request, name in zip(requests, names):
+        for request, rejected_request, name in zip(requests, rejected_requests, names):
             try:
-                clips.append(self._assemble(request, opened, decoded))
+                row_clips = self._assemble(request, opened, decoded)
+                row_rejected = None
+                if rejected_request is not None:
+                    true_indices = request[0][1]
+                    row_rejected = self._assemble(rejected_request, opened, decoded, true_indices)
             except VideoDecodeError as error:
                 self._fail(name, error)
                 clips.append(None)
+                rejected.append(None)
                 skipped.append(name)
-        return clips, skipped
+            else:
+                clips.append(row_clips)
+                rejected.append(row_rejected)
+        return clips, rejected, skipped
+
+    def _rejected_request(
+        self, example: Mapping[str, Any], sources: list[Any], opened: dict, name: str
+    ) -> list[tuple[_Key, list[int]]] | None:
+        """The warped frame order of a video-contrast row (``rejected_frame_indices``), checked."""
+        warped = example.get("rejected_frame_indices")
+        if not warped:
+            return None
+        if len(sources) != 1:
+            raise ValueError(f"{name}: rejected_frame_indices is given for a row with {len(sources)} videos")
+        key = _source_key(sources[0])
+        video = opened[key]
+        if isinstance(video, VideoDecodeError):
+            raise video
+        indices = [int(i) for i in warped]
+        if min(indices) < 0 or max(indices) >= video.info.num_frames:
+            raise VideoDecodeError(
+                name,
+                "too_short",
+                f"rejected_frame_indices reach frame {max(indices)} but the video has "
+                f"{video.info.num_frames} frames (is this the video the pair was generated from?)",
+            )
+        return [(key, _cap(indices, self.max_frames))]
 
     def _indices(
         self, example: Mapping[str, Any], sources: list[Any], video: _Video | VideoDecodeError, name: str
@@ -432,8 +496,16 @@ class VideoPreferenceCollator(DataCollatorMixin):
                 decoded[key] = ({index: position for position, index in enumerate(union)}, frames)
         return decoded
 
-    def _assemble(self, request, opened: dict, decoded: dict) -> list[Clip]:
-        """One row's clips from the decoded unions; raises the row's decode error, if any."""
+    def _assemble(
+        self, request, opened: dict, decoded: dict, true_indices: list[int] | None = None
+    ) -> list[Clip]:
+        """One row's clips from the decoded unions; raises the row's decode error, if any.
+
+        For a warped view (``true_indices`` given) the pixels follow the warped order while the metadata
+        keeps a true, increasing timeline (the clip's own frame numbers, or an even spread over their
+        span when the view is longer or shorter), as ``shuffle_frames`` does: the model is shown the
+        warped frames at the clip's presentation rate, and no timestamp text can give the warp away.
+        """
         if isinstance(request, VideoDecodeError):
             raise request
         clips = []
@@ -446,7 +518,8 @@ class VideoPreferenceCollator(DataCollatorMixin):
                 data = data[self._rng.sample(range(len(indices)), len(indices))]
             video = opened[key]
             backend = "frames" if isinstance(video, _FrameFolder) else "torchcodec"
-            clips.append(Clip(data, _metadata(video.info, indices, data, backend)))
+            timeline = indices if true_indices is None else _timeline(true_indices, len(indices))
+            clips.append(Clip(data, _metadata(video.info, timeline, data, backend)))
         return clips
 
     def _fail(self, name: str, error: VideoDecodeError) -> None:
@@ -461,11 +534,14 @@ class VideoPreferenceCollator(DataCollatorMixin):
     # ------------------------------------------------------------------------------------------- batch
 
     def torch_call(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
-        clips, skipped = self.load_videos(examples)
+        clips, rejected_views, skipped = self.load_views(examples)
+        views = {id(ex): view for ex, view in zip(examples, rejected_views)}
         kept = [(ex, c) for ex, c in zip(examples, clips) if c is not None]
         if skipped:
             kept = self._refill(kept, skipped)
+            views.update(self._last_views)
         self._last_readable = kept[-1]
+        self._last_views = {id(kept[-1][0]): views.get(id(kept[-1][0]))}
         prompts, chosens, rejecteds = [], [], []
         for example, row_clips in kept:
             if not is_conversational(example):
@@ -488,21 +564,39 @@ class VideoPreferenceCollator(DataCollatorMixin):
             chosens.append(rendered["chosen"])
             rejecteds.append(rendered["rejected"])
 
-        videos = [clip.frames for _, row_clips in kept for clip in row_clips]
-        processed = self.processor(
-            text=prompts,
-            videos=videos,
-            video_metadata=[clip.metadata for _, row_clips in kept for clip in row_clips],
-            do_sample_frames=False,
-            padding=True,
-            padding_side="left",
-            add_special_tokens=False,  # the chat template already wrote them
-            return_tensors=self.return_tensors,
-            **self.processor_kwargs,
-        )
+        chosen_clips = [clip for _, row_clips in kept for clip in row_clips]
+        rejected = [views.get(id(ex)) or row_clips for ex, row_clips in kept]
+        contrast = any(views.get(id(ex)) is not None for ex, _ in kept)
+        if contrast:
+            # Some rejected rows see other frames than their chosen rows: process all 2B prompts, the
+            # chosen videos then the rejected ones, in TRL's [chosen; rejected] order.
+            prompts = prompts + prompts
+            chosen_clips = chosen_clips + [clip for row_clips in rejected for clip in row_clips]
+        try:
+            processed = self.processor(
+                text=prompts,
+                videos=[clip.frames for clip in chosen_clips],
+                video_metadata=[clip.metadata for clip in chosen_clips],
+                do_sample_frames=False,
+                padding=True,
+                padding_side="left",
+                add_special_tokens=False,  # the chat template already wrote them
+                return_tensors=self.return_tensors,
+                **self.processor_kwargs,
+            )
+        except ValueError as exc:
+            lengths = sorted({len(clip.frames) for clip in chosen_clips})
+            if not contrast or len(lengths) < 2:
+                raise
+            raise ValueError(
+                f"{type(self.processor).__name__} stacks the videos of a batch into one tensor, so they need "
+                f"one frame count, but this batch's true and warped views have {lengths} frames. With this "
+                "model, build video-contrast pairs from warps that keep the frame count (reverse, "
+                f"scene_shuffle, segment_swap, local_shuffle, freeze), not frame_drop or speed ({exc})"
+            ) from exc
         processed.pop("video_metadata", None)
-        # Chosen and rejected share the prompt: process it once, repeat it for the rejected half.
-        output = {key: _repeat(value) for key, value in processed.items()}
+        # Without video-contrast rows chosen and rejected share the prompt: process it once, repeat it.
+        output = dict(processed) if contrast else {key: _repeat(value) for key, value in processed.items()}
         output.update(self._join_completions(output, chosens, rejecteds))
         output[SKIPPED_VIDEOS_KEY] = skipped
         return output

@@ -17,11 +17,18 @@ from .prompts import DEFAULT_TEMPLATES
 from .scenes import SCENE_DETECTORS
 from .warps import WarpError, parse_warp_spec
 
-__all__ = ["RECIPES", "TimewarpConfig", "TimewarpConfigError"]
+__all__ = ["DEFAULT_MIN_WARP_CHANGE", "PAIR_TYPES", "RECIPES", "TimewarpConfig", "TimewarpConfigError"]
 
 RECIPES = ("explicit", "warped", "implicit")
 SCENE_SOURCES = ("auto", "metadata", "detect")
 IMPLICIT_REJECTIONS = (*sorted(CORRUPTIONS), "hallucination")
+PAIR_TYPES = ("answer_contrast", "video_contrast", "both")
+# Mean absolute difference (0..1 of the pixel range) between the true and the warped frame sequences
+# below which a warped view is a fake reject. Measured on the synthetic clips of timewarp_hf.testing
+# (8 frames, H.264 crf 12): a static clip's warps score 0.0000; a square moving across 64x64 frames
+# scores 0.020 (speed) to 0.107 (segment_swap), hard-cut scenes 0.07-0.40. Half a percent of the pixel
+# range sits well below every real change seen there; raise it for noisy footage.
+DEFAULT_MIN_WARP_CHANGE = 0.005
 
 
 class TimewarpConfigError(ValueError):
@@ -72,6 +79,16 @@ class TimewarpConfig(datasets.BuilderConfig):
         max_similarity: drop pairs whose chosen/rejected similarity exceeds this (0..1].
         judge: optional backend spec of an LLM that must confirm each pair differs in timing.
         seed: seeds warps, corruptions and prompt choice.
+    Pair types and fake rejects (``warped`` recipe):
+        pair_type: ``answer_contrast`` (the default: the answer on the true frames is preferred over the
+            answer on the warped frames, both trained with the true video), ``video_contrast`` (the *same*
+            answer, on the true frames, is preferred given the true video over given the warped view; the
+            warped frame order is stored in ``rejected_frame_indices``) or ``both`` (each warp gives one
+            pair of each type). Video-contrast pairs need no answer on the warped frames.
+        min_warp_change: a warped view whose frames differ from the true sequence, position by position,
+            by less than this mean absolute difference (0..1 of the pixel range) is a fake reject (a
+            static clip reversed, a freeze on a still scene): it is skipped and counted as
+            ``warp_skipped/no_change``. ``0`` keeps every view.
     """
 
     base: str | None = None
@@ -108,6 +125,9 @@ class TimewarpConfig(datasets.BuilderConfig):
     judge: str | None = None
     seed: int = 0
     videos_per_chunk: int = 8
+    # -- pair types and fake rejects: kept together, validated in _validate_pair_options
+    pair_type: str = "answer_contrast"
+    min_warp_change: float = DEFAULT_MIN_WARP_CHANGE
 
     def __post_init__(self):
         super().__post_init__()
@@ -191,6 +211,24 @@ class TimewarpConfig(datasets.BuilderConfig):
             self.questions = tuple(self.questions)
             if not self.questions or not all(isinstance(q, str) and q.strip() for q in self.questions):
                 _fail("questions", self.questions, "give a non-empty list of non-empty questions, or None")
+        self._validate_pair_options()
+
+    def _validate_pair_options(self) -> None:
+        if self.pair_type not in PAIR_TYPES:
+            _fail("pair_type", self.pair_type, f"accepted values: {', '.join(PAIR_TYPES)}")
+        if self.pair_type != "answer_contrast" and self.recipe != "warped":
+            _fail(
+                "pair_type",
+                self.pair_type,
+                f"video-contrast pairs condition the rejected side on warped frames, which only the warped "
+                f"recipe makes; use recipe='warped' or pair_type='answer_contrast' with recipe={self.recipe!r}",
+            )
+        if not isinstance(self.min_warp_change, (int, float)) or not 0.0 <= self.min_warp_change < 1.0:
+            _fail(
+                "min_warp_change",
+                self.min_warp_change,
+                f"use a mean frame difference in [0, 1), e.g. {DEFAULT_MIN_WARP_CHANGE} (0 keeps every view)",
+            )
 
     def template(self, name: str) -> str:
         return (self.templates or {}).get(name, DEFAULT_TEMPLATES[name])

@@ -35,6 +35,7 @@ from .video import (
     scenes_from_metadata,
     trim_scenes,
 )
+from .warps import warp_difficulty
 
 __all__ = ["FEATURES", "PairPipeline", "summarize_counters"]
 
@@ -57,6 +58,11 @@ FEATURES = datasets.Features(
         "source": datasets.Value("string"),
         "generator": datasets.Value("string"),
         "seed": datasets.Value("int64"),
+        # answer_contrast | video_contrast; the warped frame order a video-contrast pair's rejected side
+        # is trained with ([] otherwise); 1 - the warp's magnitude (timewarp_hf.warps.warp_difficulty)
+        "pair_type": datasets.Value("string"),
+        "rejected_frame_indices": datasets.List(datasets.Value("int32")),
+        "difficulty": datasets.Value("float32"),
     }
 )
 
@@ -218,18 +224,35 @@ class PairPipeline:
         drafts = RECIPE_FUNCTIONS[self.config.recipe](chunk, ctx)
         verdicts = self._judge_drafts(drafts)
         for draft, verdict in zip(drafts, verdicts):
-            reason = self.filter.reason(draft.chosen, draft.rejected) or (
-                None if verdict else "judge_rejected"
-            )
+            reason = self._drop_reason(draft) or (None if verdict else "judge_rejected")
             if reason:
                 self.counters[f"filtered/{reason}"] += 1
                 continue
-            self.counters[f"pairs/{self.config.recipe}/{draft.warp.get('name')}"] += 1
+            name = draft.warp.get("name")
+            if draft.pair_type != "answer_contrast":
+                name = f"{name} ({draft.pair_type})"
+            self.counters[f"pairs/{self.config.recipe}/{name}"] += 1
             yield self._record(draft)
 
+    def _drop_reason(self, draft: Draft) -> str | None:
+        if draft.pair_type == "video_contrast":
+            # one answer on both sides by design: only its presence is checked, not its difference
+            if draft.chosen is None:
+                return "unparsable"
+            return None if draft.chosen.strip() else "empty"
+        return self.filter.reason(draft.chosen, draft.rejected)
+
     def _judge_drafts(self, drafts: list[Draft]) -> list[bool]:
-        if not self.config.judge or not drafts:
-            return [True] * len(drafts)
+        verdicts = [True] * len(drafts)
+        # the judge compares two answers' timing; a video-contrast pair has one answer
+        judged = [k for k, d in enumerate(drafts) if d.pair_type == "answer_contrast"]
+        if not self.config.judge or not judged:
+            return verdicts
+        for k, verdict in zip(judged, self._ask_judge([drafts[k] for k in judged])):
+            verdicts[k] = verdict
+        return verdicts
+
+    def _ask_judge(self, drafts: list[Draft]) -> list[bool]:
         if self._judge is None:
             self._judge = self._backend(self.config.judge)
         template = self.config.template("judge")
@@ -268,6 +291,9 @@ class PairPipeline:
             "source": self.source_name,
             "generator": f"{draft.generator} (prompts {PROMPT_VERSION})",
             "seed": draft.seed,
+            "pair_type": draft.pair_type,
+            "rejected_frame_indices": draft.rejected_indices or [],
+            "difficulty": _difficulty(draft.warp, video.frames.indices),
         }
 
 
@@ -287,6 +313,16 @@ def _decode_missing(source, indices: list[int], decoder, scanned: Frames | None)
         info=decoded.info,
     )
     return _subset(pool, indices)
+
+
+def _difficulty(warp: dict[str, Any], frame_indices: list[int]) -> float | None:
+    """The pair's difficulty from its warp: frame orders for frame warps, scene orders for the explicit
+    recipe's caption shuffle; ``None`` for rejections that reorder nothing (corruptions, lures)."""
+    if warp.get("indices"):
+        return warp_difficulty(frame_indices, warp["indices"])
+    if warp.get("scene_order"):
+        return warp_difficulty(sorted(warp["scene_order"]), warp["scene_order"])
+    return None
 
 
 def _subset(frames, indices):

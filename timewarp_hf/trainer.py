@@ -37,7 +37,7 @@ from trl.trainer.utils import get_config_model_id
 from .collator import SKIPPED_VIDEOS_KEY, VIDEO_COLUMNS, VideoPreferenceCollator
 from .hub.model_card import update_model_card
 from .hub.privacy import scrub_local_paths
-from .sampling import GroupedSampler
+from .sampling import CURRICULA, CURRICULUM_PACINGS, GroupedSampler, curriculum_sampler
 from .timewarp import CITATION
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ __all__ = [
 
 # Row columns the collator reads besides prompt/chosen/rejected; everything else (recipe, warp, source,
 # generator, seed, fps: provenance) is dropped before collation by `remove_unused_columns`.
-_COLLATED_COLUMNS = (*VIDEO_COLUMNS, "frame_indices", "video_id")
+_COLLATED_COLUMNS = (*VIDEO_COLUMNS, "frame_indices", "rejected_frame_indices", "video_id")
 _VIDEO_TOKEN_MISMATCH = "Video features and video tokens do not match"
 
 
@@ -85,6 +85,11 @@ class TimeWarpDPOConfig(DPOConfig):
             ``pair_id`` for a clip and its time reversal, ``video_id`` for one video's pairs), rows inside a
             group ordered by prompt; groups are shuffled every epoch (seeded by ``seed``). See
             :mod:`timewarp_hf.sampling` for why; ``None`` keeps ``train_sampling_strategy``.
+        curriculum: ``"none"`` (the default: ``train_sampling_strategy`` decides) or ``"easy_to_hard"``
+            (rows in ``curriculum_stages`` difficulty stages, easiest first, read from the
+            ``curriculum_column``; see :mod:`timewarp_hf.sampling`). Resumable at any step.
+        curriculum_stages, curriculum_pacing, curriculum_column: the number of stages; ``"steps"`` (each
+            epoch goes easy to hard) or ``"epochs"`` (epoch ``e`` adds stage ``e``); the difficulty column.
     """
 
     learning_rate: float = field(default=5e-7, metadata={"help": "AdamW learning rate (TimeWarp: 5e-7)."})
@@ -141,12 +146,47 @@ class TimeWarpDPOConfig(DPOConfig):
             "its time reversal) or video_id (a video's pairs); groups are shuffled each epoch."
         },
     )
+    # -- curriculum: one block (see timewarp_hf.sampling)
+    curriculum: str = field(
+        default="none",
+        metadata={
+            "help": "Training order: none, or easy_to_hard by pair difficulty.",
+            "choices": list(CURRICULA),
+        },
+    )
+    curriculum_stages: int = field(default=3, metadata={"help": "Difficulty stages of the curriculum."})
+    curriculum_pacing: str = field(
+        default="steps",
+        metadata={
+            "help": "steps: each epoch goes easy to hard; epochs: epoch e adds stage e.",
+            "choices": list(CURRICULUM_PACINGS),
+        },
+    )
+    curriculum_column: str = field(
+        default="difficulty", metadata={"help": "Column holding each pair's difficulty."}
+    )
 
     def __post_init__(self):
         if self.bf16 is None:
             self.bf16 = _bf16_default()
         self._check_frame_fields()
+        self._check_curriculum_fields()
         super().__post_init__()
+
+    def _check_curriculum_fields(self) -> None:
+        if self.curriculum not in CURRICULA:
+            raise ValueError(f"curriculum must be one of {', '.join(CURRICULA)}, got {self.curriculum!r}")
+        if self.curriculum_pacing not in CURRICULUM_PACINGS:
+            raise ValueError(
+                f"curriculum_pacing must be one of {', '.join(CURRICULUM_PACINGS)}, got {self.curriculum_pacing!r}"
+            )
+        if not isinstance(self.curriculum_stages, int) or self.curriculum_stages < 1:
+            raise ValueError(f"curriculum_stages must be a positive integer, got {self.curriculum_stages!r}")
+        if self.curriculum != "none" and getattr(self, "group_batches_by", None):
+            raise ValueError(
+                "curriculum and group_batches_by both set the training order; a curriculum would split the "
+                "groups across stages. Use one of them"
+            )
 
     def _check_frame_fields(self) -> None:
         def positive(name: str, fix: str) -> None:
@@ -278,7 +318,7 @@ def _summarize_pairs(dataset: Any) -> dict[str, Any]:
     summary: dict[str, Any] = {"pairs": len(dataset)}
     if "video_id" in columns:
         summary["videos"] = len(set(dataset["video_id"]))
-    for column in ("recipe", "source", "generator"):
+    for column in ("recipe", "pair_type", "source", "generator"):
         if column in columns:
             # a card goes to the Hub: local folders are named, never spelled out
             summary[column] = Counter(scrub_local_paths(str(v)) for v in dataset[column])
@@ -323,6 +363,15 @@ class TimeWarpDPOTrainer(DPOTrainer):
     Rows whose video cannot be read are skipped or raise, as ``args.on_decode_error`` says; skipped rows
     (of every process) are listed in :attr:`skipped_video_ids` and counted by the ``skipped_videos``
     metric.
+
+    Video-contrast rows (``rejected_frame_indices``, from ``pair_type="video_contrast"``) put the warped
+    frames in the rejected half of the batch, usually with the chosen answer's text, so the margin is the
+    answer's log-ratio under the true minus under the warped video. Margin losses (``sigmoid``, ``ipo``,
+    ``hinge``, ``robust``, ``bco_pair``, ``aot``, ...) use that as intended; length normalisation
+    (``sigmoid_norm``, ``ld_alpha``) changes nothing, both sides having one length; ``apo_zero`` /
+    ``apo_down`` push the answer's likelihood under the warped video down; ``sft`` alone ignores the
+    rejected video (it is the chosen NLL, identical for both pair types), so use it only next to a
+    preference loss. ``args.curriculum="easy_to_hard"`` orders training by the ``difficulty`` column.
     """
 
     _tag_names = ["trl", "dpo", "timewarp", "video"]
@@ -408,6 +457,9 @@ class TimeWarpDPOTrainer(DPOTrainer):
         return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
 
     def _get_train_sampler(self, train_dataset=None):
+        if self.args.curriculum != "none":
+            # the trainer's own dataset: the copy handed in here has lost the difficulty column already
+            return curriculum_sampler(self.train_dataset, self.args)
         column = self.args.group_batches_by
         if column is None:
             return super()._get_train_sampler(train_dataset)
@@ -531,6 +583,7 @@ class TimeWarpDPOTrainer(DPOTrainer):
             rows.append(("videos", f"{summary['videos']:,}"))
         for key, label in (
             ("recipe", "recipes"),
+            ("pair_type", "pair types"),
             ("warp", "warps"),
             ("source", "sources"),
             ("generator", "generators"),
@@ -543,6 +596,14 @@ class TimeWarpDPOTrainer(DPOTrainer):
         )
         if args.shuffle_frames:
             rows.append(("frame order", "**scrambled** (order-blind control run)"))
+        if args.curriculum != "none":
+            rows.append(
+                (
+                    "training order",
+                    f"{args.curriculum} by `{args.curriculum_column}`, {args.curriculum_stages} stages "
+                    f"paced by {args.curriculum_pacing}",
+                )
+            )
         loss = " + ".join(args.loss_type)
         rows.append(("loss", f"{loss}, beta {args.beta:g}"))
         length = f"{args.max_steps} steps" if args.max_steps > 0 else f"{args.num_train_epochs:g} epochs"

@@ -18,6 +18,7 @@ order of the given input (one scene, two frames for a four-segment swap, ...), i
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,8 @@ __all__ = [
     "apply_warp",
     "available_warps",
     "parse_warp_spec",
+    "warp_difficulty",
+    "warp_magnitude",
 ]
 
 # Permutation draws are retried this many times before giving up; the odds that a uniform shuffle of
@@ -307,3 +310,46 @@ def apply_warp(
     rng = random.Random(f"{spec.name}:{seed}")
     out, scene_order = warp.fn(indices, list(scenes or []), rng, **full_params)
     return WarpResult(name=spec.name, params=full_params, seed=seed, indices=out, scene_order=scene_order)
+
+
+def warp_magnitude(true_order: Sequence[int], warped_order: Sequence[int]) -> float:
+    """How far a warped view is from the true clip, on one scale for every warp: 0 (unchanged) to 1.
+
+    Three kinds of change, each in [0, 1], combined as ``1 - (1 - tau)(1 - lost)(1 - timing)`` so that any
+    one of them alone can make a warp large and they add up without exceeding 1:
+
+    * ``tau``: the normalised Kendall-tau distance of the shown order from the true one (the fraction of
+      pairs of shown frames that appear in the wrong order; repeated frames are ties, never discordant).
+      ``reverse`` is 1, a ``local_shuffle`` over small windows a few percent.
+    * ``lost``: the fraction of the true frames that the view no longer shows (``frame_drop``, ``freeze``,
+      fast ``speed``).
+    * ``timing``: ``0.5 * |log2(len(view) / len(true))|`` capped at 1, the change of the clip's duration
+      (a ``speed`` of 2 or 0.5 gives 0.5), which a pure order measure cannot see.
+
+    Each warp's own parameter acts through these terms (a longer ``freeze`` loses more frames, a larger
+    ``local_shuffle`` window makes more discordant pairs), so one number ranks pairs across warps.
+    """
+    truth = [int(i) for i in true_order]
+    shown = [int(i) for i in warped_order]
+    if len(truth) < 2 or not shown:
+        return 0.0
+    rank = {index: position for position, index in enumerate(truth)}
+    positions = [rank.get(i, -1) for i in shown]
+    n = len(positions)
+    pairs = n * (n - 1) // 2
+    discordant = sum(positions[a] > positions[b] for a in range(n) for b in range(a + 1, n))
+    tau = discordant / pairs if pairs else 0.0
+    lost = 1.0 - len(set(shown) & set(truth)) / len(truth)
+    timing = min(1.0, 0.5 * abs(math.log2(len(shown) / len(truth))))
+    return 1.0 - (1.0 - tau) * (1.0 - lost) * (1.0 - timing)
+
+
+def warp_difficulty(true_order: Sequence[int], warped_order: Sequence[int]) -> float:
+    """A pair's difficulty, ``1 - warp_magnitude``: 0 for the easiest pair (a reversed clip, whose
+    rejected view is as far from the truth as it gets), near 1 for a barely changed view.
+
+    A small warp makes a hard pair: the true and the warped clip look alike, so telling them apart (or the
+    answers they lead to) takes a finer reading of time. An easy-to-hard curriculum
+    (:class:`~timewarp_hf.sampling.CurriculumSampler`) trains on low difficulties first.
+    """
+    return 1.0 - warp_magnitude(true_order, warped_order)

@@ -151,6 +151,20 @@ def _warp_record(warp: str | None) -> dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
+def _pair_statistics(dataset: datasets.Dataset) -> list[tuple[str, str]]:
+    """Rows for the pair types and the difficulty spread (``1 -`` warp magnitude), where recorded."""
+    rows = []
+    if "pair_type" in dataset.column_names:
+        kinds = Counter(k for k in dataset["pair_type"] if k)
+        rows.append(("pair types", ", ".join(f"`{k}` ({n:,})" for k, n in sorted(kinds.items()))))
+    if "difficulty" in dataset.column_names:
+        values = [float(v) for v in dataset["difficulty"] if v is not None]
+        if values:
+            mean = sum(values) / len(values)
+            rows.append(("difficulty (mean, min-max)", f"{mean:.2f}, {min(values):.2f}-{max(values):.2f}"))
+    return rows
+
+
 def _prompt_versions(generators: Sequence[str]) -> list[str]:
     found = sorted({m for g in generators for m in re.findall(r"\(prompts ([^)]+)\)", g)})
     return found or [PROMPT_VERSION]
@@ -282,6 +296,7 @@ def _render_dataset_card(
     else:
         settings.append(("frames per video", config.get("num_frames", "-")))
     settings.append(("max chosen/rejected similarity", config.get("max_similarity", "-")))
+    settings.extend(_pair_statistics(dataset))
     settings.append(("seed", config.get("seed", "-")))
     drop_table = [
         (stage, reason, count)

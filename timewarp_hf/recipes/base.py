@@ -18,7 +18,7 @@ from ..generation import GenerationBackend
 from ..sources import BaseExample
 from ..video import Frames, Scene
 
-__all__ = ["Draft", "PreparedVideo", "RecipeContext", "text_messages", "video_messages"]
+__all__ = ["Draft", "PreparedVideo", "RecipeContext", "frame_change", "text_messages", "video_messages"]
 
 
 @dataclass
@@ -42,7 +42,12 @@ class PreparedVideo:
 
 @dataclass
 class Draft:
-    """A candidate pair before filtering."""
+    """A candidate pair before filtering.
+
+    ``pair_type`` is ``answer_contrast`` (two answers, both trained with the true video) or
+    ``video_contrast`` (one answer, ``chosen == rejected``, the rejected side trained with the frames in
+    ``rejected_indices``, the warped order).
+    """
 
     video: PreparedVideo
     question: str
@@ -51,6 +56,8 @@ class Draft:
     warp: dict[str, Any]
     generator: str
     seed: int
+    pair_type: str = "answer_contrast"
+    rejected_indices: list[int] | None = None
 
 
 @dataclass
@@ -69,6 +76,26 @@ class RecipeContext:
 
     def rng_for(self, video: PreparedVideo, purpose: str) -> random.Random:
         return random.Random(self.seed_for(video, purpose))
+
+
+def frame_change(true_frames: Any, warped_frames: Any) -> float:
+    """Mean absolute difference, 0..1 of the pixel range, between two frame sequences, position by position.
+
+    Order-aware on purpose: a reversed clip of a moving square differs at almost every position even
+    though it holds the same frames, while a reversed *static* clip does not differ at all, which is what
+    makes its "rejected" answer a fake reject. Sequences of different lengths (``frame_drop``, ``speed``)
+    are compared on a common timeline of ``max(len)`` positions, each side showing the frame it would show
+    at that point of its own playback. Frames are uint8 ``(T, C, H, W)`` tensors of one size.
+    """
+    import torch
+
+    n, m = len(true_frames), len(warped_frames)
+    if not n or not m:
+        return 0.0
+    length = max(n, m)
+    a = true_frames[[k * n // length for k in range(length)]].to(torch.int16)
+    b = warped_frames[[k * m // length for k in range(length)]].to(torch.int16)
+    return float((a - b).abs().float().mean()) / 255.0
 
 
 def video_messages(question: str) -> list[dict[str, Any]]:
