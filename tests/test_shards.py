@@ -8,8 +8,9 @@ from datasets import Video, load_dataset, load_from_disk
 import timewarp_hf  # noqa: F401
 from timewarp_hf.cli import main
 from timewarp_hf.config import TimewarpConfigError
-from timewarp_hf.shards import merge_summaries, shard_slice
+from timewarp_hf.shards import merge_summaries
 from timewarp_hf.testing import make_sample_videos
+from timewarp_hf.timewarp import shard_slice
 
 from .pairs import build_summary
 

@@ -146,7 +146,8 @@ def run_quickstart(
 
         print(f">> 6. dataset, model and Space repos, exactly as they would be uploaded -> {out.hub}")
         for name in ("dataset", "model", "space"):
-            _empty(out.hub / name)  # a dry run stages into an empty folder: exactly what would go up
+            # a dry run stages into an empty folder: exactly what would go up
+            shutil.rmtree(out.hub / name, ignore_errors=True)
         run(
             "push",
             "dataset",
@@ -210,8 +211,3 @@ class _Tee:
     @property
     def text(self) -> str:
         return "".join(self.parts)
-
-
-def _empty(folder: Path) -> None:
-    if folder.exists():
-        shutil.rmtree(folder)

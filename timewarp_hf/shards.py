@@ -23,9 +23,9 @@ from typing import Any
 import datasets
 
 from .hub.dataset_card import render_dataset_card
-from .timewarp import SUMMARY_FILE, shard_slice
+from .timewarp import SUMMARY_FILE
 
-__all__ = ["SHARD_FIELDS", "SUMMARY_FILE", "merge_builds", "merge_summaries", "shard_slice"]
+__all__ = ["SHARD_FIELDS", "merge_builds", "merge_summaries"]
 
 SHARD_FIELDS = ("num_shards", "shard_index")
 
