@@ -1,10 +1,16 @@
 """The demo Space: its repo folder, its upload limits, and the app itself served on 127.0.0.1, driven by a
 real headless Chromium (Debian's `chromium` + `chromium-driver`, through Selenium) and by `gradio_client`.
-The app runs its default tiny stand-in models, made at test time."""
+The app runs its default models: the quickstart's fitted base and its TimeWarp-trained copy, installed into
+the app's cache folder as `timewarp quickstart` does. The pair is made once (about a minute, the fitted base
+shared with the miniature run) and kept under the miniature cache between runs.
+
+`TIMEWARP_WRITE_SCREENSHOT=1` makes the browser test write its screenshot to docs/images/space.png (the
+README's picture) instead of the test's temporary folder."""
 
 import importlib.metadata
 import os
 import re
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -12,6 +18,7 @@ from PIL import Image
 
 from timewarp_hf.demo import (
     MAX_UPLOAD_BYTES,
+    PAIR_FOLDER,
     DemoInputError,
     build_demo,
     check_upload,
@@ -21,6 +28,7 @@ from timewarp_hf.demo import (
     space_models,
 )
 from timewarp_hf.hub import stage_space
+from timewarp_hf.miniature import default_base_cache, fitted_pair, install_pair
 from timewarp_hf.testing import make_synthetic_video
 
 from .servers import free_port
@@ -29,13 +37,22 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 # warp_strip rows: 64 px thumbnails + 12 px captions + 4 px gap.
 ROW_HEIGHT = 80
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "images" / "space.png"
 
 
 @pytest.fixture(scope="module")
-def space_app(tmp_path_factory):
-    """The app as `timewarp demo` builds it (tiny models, sample videos), served in-thread on a free port."""
+def quickstart_pair():
+    """The quickstart's base/TimeWarp pair, reused from the miniature cache (made there when missing)."""
+    return fitted_pair(default_base_cache() / "demo-pair")
+
+
+@pytest.fixture(scope="module")
+def space_app(tmp_path_factory, quickstart_pair):
+    """The app as `timewarp demo` builds it after a quickstart (its pair installed in the cache folder, no
+    model flags), served in-thread on a free port."""
     cache = tmp_path_factory.mktemp("demo-cache")
-    demo = build_demo(cache_dir=cache, max_new_tokens=12)
+    install_pair(Path(quickstart_pair["base_model"]).parent, cache / PAIR_FOLDER)
+    demo = build_demo(cache_dir=cache)
     demo.launch(
         server_name="127.0.0.1",
         server_port=free_port(),
@@ -46,6 +63,26 @@ def space_app(tmp_path_factory):
     )
     yield demo
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def sample_answers(space_app, quickstart_pair, tmp_path_factory):
+    """Every sample clip asked its own question through the app's API, as a visitor clicking it and
+    "Warp and answer" does: ``(sample, base answer, TimeWarp answer, report)`` per sample."""
+    from gradio_client import Client, handle_file
+
+    client = Client(space_app.local_url, verbose=False, download_files=str(tmp_path_factory.mktemp("dl")))
+    answers = []
+    for sample in quickstart_pair["samples"]:
+        _, base, timewarp, report, _, _ = client.predict(
+            handle_file(sample["video"]), sample["question"], ["reverse"], 8, api_name="/warp_and_answer"
+        )
+        answers.append((sample, base, timewarp, report))
+    return answers
+
+
+def _verdicts(sample: dict, base: str, timewarp: str) -> dict[str, bool]:
+    return {"base": base.strip() == sample["answer"], "TimeWarp": timewarp.strip() == sample["answer"]}
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +146,7 @@ def test_demo_command_options():
         run_demo(parser.parse_args(["--base-model", "Qwen/Qwen2-VL-2B-Instruct"]))
 
 
-def test_space_in_headless_chromium(space_app, upload_video, tmp_path):
+def test_space_in_headless_chromium(space_app, upload_video, sample_answers, tmp_path):
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/test.sh installs them)")
     from selenium import webdriver
@@ -162,12 +199,69 @@ def test_space_in_headless_chromium(space_app, upload_video, tmp_path):
         assert "kept by the builder's quality filter" in report
         table = driver.find_element(By.CSS_SELECTOR, "#pairs-table").text
         assert "reverse" in table or "identical" in report
-        screenshot = tmp_path / "space.png"
+
+        # A sample clip, picked as a visitor does: its row fills in the video and its question. Shown: the
+        # first sample on which the two models disagree (all of them are checked through the API below).
+        index = next(
+            i for i, (s, b, t, _) in enumerate(sample_answers) if len(set(_verdicts(s, b, t).values())) > 1
+        )
+        sample, base, timewarp, expected_report = sample_answers[index]
+        name = Path(sample["video"]).name
+        driver.find_element(By.CSS_SELECTOR, f'#samples [data-testid="dataset-cell-{index}-0"]').click()
+        wait.until(
+            lambda d: (
+                name in (d.find_element(By.CSS_SELECTOR, "#input-video video").get_attribute("src") or "")
+            )
+        )
+        assert (
+            driver.find_element(By.CSS_SELECTOR, "#question textarea").get_attribute("value")
+            == sample["question"]
+        )
+        driver.find_element(By.CSS_SELECTOR, "#run").click()
+        wait.until(lambda d: "True answer" in d.find_element(By.CSS_SELECTOR, "#pair-report").text)
+        shown = [
+            e.get_attribute("value")
+            for e in driver.find_elements(By.CSS_SELECTOR, "#answer-base textarea, #answer-timewarp textarea")
+        ]
+        assert shown == [base, timewarp]  # what the page shows is what the app answered through its API
+        verdicts = _verdicts(sample, base, timewarp)
+        report = driver.find_element(By.CSS_SELECTOR, "#pair-report").text
+        assert f"True answer for this sample: {sample['answer']}" in report
+        assert (
+            f"base {'right' if verdicts['base'] else 'wrong'}, TimeWarp {'right' if verdicts['TimeWarp'] else 'wrong'}"
+            in report
+        )
+        screenshot = (
+            SCREENSHOT if os.environ.get("TIMEWARP_WRITE_SCREENSHOT") == "1" else tmp_path / "space.png"
+        )
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(screenshot))
     finally:
         driver.quit()
     with Image.open(screenshot) as picture:
-        assert picture.size[0] >= 1000  # kept as the test's artifact
+        assert picture.size[0] >= 1000  # kept as the test's artifact (the README's picture with the env var)
+
+
+def test_the_sample_clips_show_timewarp_right_more_often_than_the_base(quickstart_pair, sample_answers):
+    """The default pair on its sample clips (the first clip and its exact reversal of every order-dependent
+    type in the synthetic test split): every answer is read against the clip's known answer, the page says
+    who is right, and TimeWarp is right on more clips than the base."""
+    from timewarp_hf.miniature import ORDER_TYPES
+
+    assert [s["category"] for s, *_ in sample_answers] == [t for t in ORDER_TYPES for _ in range(2)]
+    right = {"base": 0, "TimeWarp": 0}
+    for sample, base, timewarp, report in sample_answers:
+        verdicts = _verdicts(sample, base, timewarp)
+        words = {k: "right" if v else "wrong" for k, v in verdicts.items()}
+        assert report.startswith(
+            f"**True answer** for this sample: *{sample['answer']}* (base {words['base']}, "
+            f"TimeWarp {words['TimeWarp']})."
+        )
+        right = {k: right[k] + verdicts[k] for k in right}
+    table = "\n".join(
+        f"{s['video']}: {s['answer']!r} base {b!r} TimeWarp {t!r}" for s, b, t, _ in sample_answers
+    )
+    assert right["TimeWarp"] > right["base"], f"right answers {right}\n{table}"
 
 
 def test_space_through_gradio_client(space_app, upload_video, tmp_path):

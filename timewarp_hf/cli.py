@@ -56,6 +56,7 @@ def _configure_quickstart(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip fitting a tiny base and showing its TimeWarp gain (the step that takes minutes)",
     )
+    p.add_argument("--readme", help="write the gain table into this markdown file's quickstart-gain block")
 
 
 @_subcommand(
@@ -66,7 +67,13 @@ def _configure_quickstart(p: argparse.ArgumentParser) -> None:
 def _quickstart(args: argparse.Namespace) -> int:
     from .quickstart import run_quickstart
 
-    run_quickstart(args.output, videos=args.videos, train_steps=args.train_steps, gain=not args.no_gain)
+    run_quickstart(
+        args.output,
+        videos=args.videos,
+        train_steps=args.train_steps,
+        gain=not args.no_gain,
+        readme=args.readme,
+    )
     return 0
 
 

@@ -7,8 +7,10 @@ preference pairs the ``timewarp`` builder would make from this video. The pairs 
 so the demo cannot drift from what a build does; the strips use the same per-video warp seed.
 
 The work lives in :class:`TimeWarpDemo` (no Gradio), the page in :func:`build_demo`, so ``hub_cards/space/
-app.py`` is three lines and tests drive the same code a visitor does. Without model ids it runs tiny random
-stand-ins (made once into a cache folder): the pipeline is real, the answers are gibberish.
+app.py`` is three lines and tests drive the same code a visitor does. Without model ids it serves the
+quickstart's pair (:func:`default_models`): a tiny Qwen2-VL fitted on the synthetic temporal benchmark's
+train split and its TimeWarp-trained copy, made by the same builder and trainer a user runs, with clips of
+the benchmark's test split as samples, so a visitor sees a before/after on questions whose answer is known.
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ __all__ = [
     "configure_demo",
     "launch_options",
     "run_demo",
+    "default_models",
     "sample_videos",
     "space_models",
-    "tiny_models",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,8 @@ ALLOWED_EXTENSIONS = (".mp4", ".webm", ".mov", ".mkv", ".m4v")
 # A Space shares one CPU or GPU between visitors: short clips only.
 MAX_UPLOAD_BYTES = 20 * 1024**2
 MAX_DURATION_S = 60.0
-TINY_FAMILY = "qwen2_vl"
+# Under the cache folder: the quickstart's base/TimeWarp pair, the demo's default models.
+PAIR_FOLDER = "fitted-pair"
 
 
 class DemoInputError(ValueError):
@@ -84,27 +87,27 @@ class DemoResult:
 
 
 def default_cache_dir() -> Path:
-    """``$HF_HOME/timewarp/demo``: tiny models and sample videos, made once and reused."""
+    """``$HF_HOME/timewarp/demo``: the default model pair and sample videos, made once and reused."""
     home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
     return Path(home) / "timewarp" / "demo"
 
 
-def tiny_models(cache_dir: str | os.PathLike | None = None) -> tuple[str, str]:
-    """Two tiny random Video-LLMs (different seeds) standing in for the base and the TimeWarp model."""
-    from .testing import make_tiny_vlm
+def default_models(cache_dir: str | os.PathLike | None = None, log: Any = logger.info) -> dict[str, Any]:
+    """The models the demo serves when given none: the quickstart's base/TimeWarp pair in ``cache_dir``.
 
-    folder = Path(cache_dir) if cache_dir else default_cache_dir()
-    paths = []
-    for name, seed in (("tiny-base", 0), ("tiny-timewarp", 1)):
-        path = folder / name
-        if not (path / "config.json").is_file():
-            make_tiny_vlm(path, TINY_FAMILY, seed=seed)
-        paths.append(str(path))
-    return paths[0], paths[1]
+    ``timewarp quickstart`` installs its pair there; without one it is made here, the same way (fitting the
+    tiny base on the synthetic train split, warped pairs, :class:`~timewarp_hf.trainer.TimeWarpDPOTrainer`;
+    a few minutes on a CPU, once). Returns :func:`timewarp_hf.miniature.load_pair`'s record: the two model
+    paths, their scores on the synthetic test split and the sample clips with their questions and answers.
+    """
+    from .miniature import fitted_pair
+
+    folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / PAIR_FOLDER
+    return fitted_pair(folder, log=log)
 
 
 def sample_videos(cache_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Synthetic sample clips (three hard-cut scenes, a square moving in a known direction)."""
+    """Synthetic sample clips for real models (three hard-cut scenes, a square moving in a known direction)."""
     from .testing import make_sample_videos
 
     folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / "samples"
@@ -276,7 +279,8 @@ def build_demo(
     max_new_tokens: int = 48,
     device_map: str | None = None,
 ):
-    """The Gradio Blocks app. Without models, tiny stand-ins are made in ``cache_dir`` (once).
+    """The Gradio Blocks app. Without models, the quickstart's pair (:func:`default_models`, made in
+    ``cache_dir`` once when missing) with its test clips as samples.
 
     Not launched here: ``demo.launch(**launch_options())`` in the Space, :func:`run_demo` locally, and
     tests launch it on a free port.
@@ -287,14 +291,23 @@ def build_demo(
     gr = import_extra("gradio", "demo")
 
     if (base_model is None) != (timewarp_model is None):
-        raise ValueError("give both base_model and timewarp_model, or neither (tiny stand-ins)")
-    tiny = base_model is None
-    if tiny:
-        base_model, timewarp_model = tiny_models(cache_dir)
+        raise ValueError("give both base_model and timewarp_model, or neither (the quickstart's pair)")
+    pair = None
+    if base_model is None:
+        pair = default_models(cache_dir, log=lambda line: print(f"timewarp demo: {line}", flush=True))
+        base_model, timewarp_model = pair["base_model"], pair["timewarp_model"]
+    # The pair's answers are cached inside its folder, which a new pair replaces whole (same model paths).
+    responses = Path(base_model).parent if pair is not None else cache_dir
     engine = TimeWarpDemo(
-        base_model, timewarp_model, max_new_tokens=max_new_tokens, cache_dir=cache_dir, device_map=device_map
+        base_model, timewarp_model, max_new_tokens=max_new_tokens, cache_dir=responses, device_map=device_map
     )
-    samples = sample_videos(cache_dir)
+    if pair is not None:
+        examples = [[s["video"], s["question"]] for s in pair["samples"]]
+        expected = {(Path(s["video"]).name, s["question"]): s["answer"] for s in pair["samples"]}
+        default_question = pair["samples"][0]["question"]
+    else:
+        examples, expected = [[str(p)] for p in sample_videos(cache_dir)], {}
+        default_question = DEFAULT_QUESTION
 
     def warp_and_answer(video, question, warps, num_frames):
         try:
@@ -304,7 +317,15 @@ def build_demo(
         table = [
             [p["warp"]["name"], message_text(p["chosen"]), message_text(p["rejected"])] for p in result.pairs
         ]
-        return result.strip, result.base_answer, result.timewarp_answer, result.report, table, result.pairs
+        report = result.report
+        answer = expected.get((Path(video).name, (question or "").strip()))
+        if answer is not None:  # a sample clip asked its own question: say who is right
+            verdicts = [
+                f"{name} {'right' if reply.strip() == answer else 'wrong'}"
+                for name, reply in (("base", result.base_answer), ("TimeWarp", result.timewarp_answer))
+            ]
+            report = f"**True answer** for this sample: *{answer}* ({', '.join(verdicts)}).\n\n{report}"
+        return result.strip, result.base_answer, result.timewarp_answer, report, table, result.pairs
 
     limits = (
         f"{', '.join(ALLOWED_EXTENSIONS)}; up to {MAX_UPLOAD_BYTES // 1024**2} MB and {MAX_DURATION_S:.0f} s."
@@ -315,35 +336,38 @@ def build_demo(
             "A model's answer on the true video is **chosen**; its answer on a **time-warped** copy is "
             "**rejected**; DPO on such pairs teaches a Video-LLM to read temporal order from the frames "
             "([paper](https://huggingface.co/papers/2510.03955))."
-            + (
-                "\n\n*Running tiny random stand-in models: the pipeline is real, the answers are gibberish. "
-                "Launch with real model ids to see real answers.*"
-                if tiny
-                else ""
-            )
+            + (_pair_note(pair) if pair is not None else "")
         )
         with gr.Row():
             with gr.Column(scale=1):
                 video = gr.Video(label="Video", sources=["upload"], elem_id="input-video")
                 gr.Markdown(f"Accepted: {limits}")
-                question = gr.Textbox(value=DEFAULT_QUESTION, label="Temporal question", elem_id="question")
+                question = gr.Textbox(value=default_question, label="Temporal question", elem_id="question")
                 warps = gr.CheckboxGroup(
                     choices=list(DEMO_WARPS), value=list(DEFAULT_WARPS), label="Warps", elem_id="warps"
                 )
                 num_frames = gr.Slider(4, 16, value=8, step=1, label="Frames sampled", elem_id="num-frames")
                 run = gr.Button("Warp and answer", variant="primary", elem_id="run")
-                gr.Examples(examples=[[str(p)] for p in samples], inputs=[video], label="Sample videos")
+                gr.Examples(
+                    examples=examples,
+                    inputs=[video, question][: len(examples[0])],
+                    label="Sample videos" + (" (test clips, each with its question)" if pair else ""),
+                    elem_id="samples",
+                )
             with gr.Column(scale=2):
                 gr.Markdown(
                     "**The warps**: the sampled frames, then each warped order (source frame numbers underneath)"
                 )
                 strip = gr.Image(show_label=False, type="pil", format="png", elem_id="warp-strip")
                 with gr.Row():
-                    base_answer = gr.Textbox(
-                        label=f"Base model ({scrub_local_paths(base_model)})", lines=4, elem_id="answer-base"
+                    names = (
+                        ("the fitted tiny Qwen2-VL", "its TimeWarp-trained copy")
+                        if pair is not None
+                        else (scrub_local_paths(base_model), scrub_local_paths(timewarp_model))
                     )
+                    base_answer = gr.Textbox(label=f"Base model ({names[0]})", lines=4, elem_id="answer-base")
                     timewarp_answer = gr.Textbox(
-                        label=f"TimeWarp model ({scrub_local_paths(timewarp_model)})",
+                        label=f"TimeWarp model ({names[1]})",
                         lines=4,
                         elem_id="answer-timewarp",
                     )
@@ -365,8 +389,25 @@ def build_demo(
     return demo
 
 
+def _pair_note(pair: dict[str, Any]) -> str:
+    """The header line saying which default models run and how they scored (from the pair's record)."""
+    from .miniature import ORDER_TYPES
+
+    base, tuned = (pair[side]["accuracy"] for side in ("base", "timewarp"))
+    mean = {
+        name: sum(acc[t] for t in ORDER_TYPES) / len(ORDER_TYPES) for name, acc in (("b", base), ("t", tuned))
+    }
+    return (
+        "\n\n*Default models: the quickstart's pair, a tiny Qwen2-VL fitted on the synthetic temporal "
+        "benchmark's train split (**base**) and its TimeWarp-trained copy (warped pairs, TimeWarp DPO). On "
+        f"the benchmark's {pair['base']['questions']} test questions (likelihood scoring), order-dependent "
+        f"types: base {mean['b']:.0%}, TimeWarp {mean['t']:.0%}. Pick a sample clip (its question comes with "
+        "it); launch with `--base-model`/`--timewarp-model` for real models.*"
+    )
+
+
 def configure_demo(parser: argparse.ArgumentParser) -> None:
-    """``timewarp demo``: tiny stand-in models by default, real ones by flag."""
+    """``timewarp demo``: the quickstart's fitted pair by default, real models by flag."""
     parser.add_argument("--base-model", default=None, help="path or Hub id of the base Video-LLM")
     parser.add_argument("--timewarp-model", default=None, help="path or Hub id of the TimeWarp-trained model")
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
@@ -376,7 +417,7 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir",
         default=None,
-        help="where tiny models and samples are made (default: $HF_HOME/timewarp/demo)",
+        help="where the default model pair and samples are kept (default: $HF_HOME/timewarp/demo)",
     )
 
 
@@ -384,7 +425,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """Build the app and serve it until interrupted."""
     if (args.base_model is None) != (args.timewarp_model is None):
         raise SystemExit(
-            "timewarp demo: give both --base-model and --timewarp-model, or neither (tiny models)"
+            "timewarp demo: give both --base-model and --timewarp-model, or neither (the quickstart's pair)"
         )
     demo = build_demo(
         args.base_model,

@@ -62,12 +62,20 @@ __all__ = [
     "ARMS",
     "CONTROL_ARMS",
     "ORDER_TYPES",
+    "PAIR_FILE",
+    "QUICKSTART_PAIR",
     "TIMEWARP_ARMS",
     "MiniatureConfig",
+    "base_and_timewarp",
     "check_ranking",
+    "default_base_cache",
     "fit_base",
     "fitted_dir",
+    "fitted_pair",
+    "format_gain",
     "format_table",
+    "install_pair",
+    "load_pair",
     "pair_key",
     "plot",
     "run_miniature",
@@ -817,12 +825,16 @@ def plot(summary: dict[str, Any], path: Path) -> Path:
 README_MARKERS = ("<!-- miniature-table:start -->", "<!-- miniature-table:end -->")
 
 
-def describe_run(summary: dict[str, Any]) -> str:
-    """One line saying what was run, for how long and on which machine (the README states it)."""
+def machine() -> str:
+    """This machine in the README's words, e.g. ``2-core CPU, no GPU``."""
     import torch
 
+    return f"{os.cpu_count()}-core CPU, " + ("CUDA GPU" if torch.cuda.is_available() else "no GPU")
+
+
+def describe_run(summary: dict[str, Any]) -> str:
+    """One line saying what was run, for how long and on which machine (the README states it)."""
     config = summary["config"]
-    machine = f"{os.cpu_count()}-core CPU, " + ("CUDA GPU" if torch.cuda.is_available() else "no GPU")
     seeds = ", ".join(str(s) for s in config["seeds"])
     return (
         f"Seeds {seeds}; {config['fit_steps']} fitting steps, {config['dpo_steps']} DPO steps per arm, loss "
@@ -832,8 +844,19 @@ def describe_run(summary: dict[str, Any]) -> str:
             if config["loss_weights"]
             else ""
         )
-        + f"; scored on the {config['eval_split']} split; {summary['seconds']:.0f} s on a {machine}."
+        + f"; scored on the {config['eval_split']} split; {summary['seconds']:.0f} s on a {machine()}."
     )
+
+
+def write_readme_block(readme: Path, markers: tuple[str, str], block: str) -> None:
+    """Replace what lies between the ``markers`` comment lines of ``readme`` with ``block``."""
+    readme = Path(readme)
+    text = readme.read_text()
+    start, end = markers
+    if start not in text or end not in text:
+        raise ValueError(f"{readme} has no {start} ... {end} block to fill")
+    head, rest = text.split(start, 1)
+    readme.write_text(f"{head}{start}\n{block}\n{end}{rest.split(end, 1)[1]}")
 
 
 def write_readme_table(readme: Path, summary: dict[str, Any], plot_path: Path) -> None:
@@ -841,19 +864,28 @@ def write_readme_table(readme: Path, summary: dict[str, Any], plot_path: Path) -
     and copy its plot to ``docs/miniature_results.png`` beside it, so the README's numbers are the
     script's, never typed."""
     readme = Path(readme)
-    text = readme.read_text()
-    start, end = README_MARKERS
-    if start not in text or end not in text:
-        raise ValueError(f"{readme} has no {start} ... {end} block to fill")
-    block = f"{start}\n{describe_run(summary)}\n\n{format_table(summary)}\n{end}"
-    head, rest = text.split(start, 1)
-    readme.write_text(head + block + rest.split(end, 1)[1])
+    write_readme_block(readme, README_MARKERS, f"{describe_run(summary)}\n\n{format_table(summary)}")
     docs = readme.parent / "docs"
     docs.mkdir(exist_ok=True)
     shutil.copyfile(plot_path, docs / "miniature_results.png")
 
 
 # ------------------------------------------------------------------------------- one base/TimeWarp pair
+
+# The quickstart's pair (what ``timewarp quickstart`` shows and ``timewarp demo`` serves by default): the
+# settings of :func:`base_and_timewarp`, chosen on the validation split with seeds no test uses.
+QUICKSTART_PAIR: dict[str, Any] = {"seed": 0, "recipe": "warped", "test_pairs_per_type": 8}
+PAIR_FILE = "pair.json"
+# The demo's sample clips: the first clip pair (a clip and its exact reversal) of every order-dependent
+# type in the test split, a fixed rule, not a choice made by looking at the answers.
+_SAMPLE_INDEX = "000"
+
+
+def default_base_cache() -> Path:
+    """Where fitted bases are kept between runs: ``$TIMEWARP_MINIATURE_CACHE``, else
+    ``~/.cache/timewarp-hf/miniature`` (the CI miniature run, the demo and the tests share it)."""
+    folder = os.environ.get("TIMEWARP_MINIATURE_CACHE")
+    return Path(folder) if folder else Path.home() / ".cache" / "timewarp-hf" / "miniature"
 
 
 def base_and_timewarp(
@@ -872,13 +904,15 @@ def base_and_timewarp(
 
     The same path as one miniature arm (fitting, the builder's pair engine, :class:`TimeWarpDPOTrainer`,
     ``timewarp eval``), in this process. Returns ``{"base": scores, "timewarp": scores, "paths": ...,
-    "seconds": ...}`` with scores as :func:`evaluate` gives them.
+    "seconds": ...}`` with scores as :func:`evaluate` gives them, and writes it with the settings and the
+    demo's sample clips to ``output_dir/pair.json`` (:func:`load_pair` reads it back).
     """
     from datasets import Dataset, load_from_disk
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
     start = time.time()
     out = Path(output_dir)
+    (out / PAIR_FILE).unlink(missing_ok=True)  # a pair is only complete once this file is rewritten
     config = MiniatureConfig(
         output_dir=out,
         seeds=(seed,),
@@ -914,7 +948,105 @@ def base_and_timewarp(
             weights.save_pretrained(folder)
             processor.save_pretrained(folder)
         saved[name] = str(folder)
-    return {**scores, "paths": saved, "seconds": time.time() - start}
+    result = {**scores, "paths": saved, "seconds": time.time() - start}
+    settings = {"seed": seed, "recipe": recipe, "test_pairs_per_type": test_pairs_per_type, **overrides}
+    record = {
+        "format": _CACHE_FORMAT,
+        "settings": _jsonable(settings),
+        "base": scores["base"],
+        "timewarp": scores["timewarp"],
+        "seconds": result["seconds"],
+        "samples": _samples(paths["eval"], out),
+    }
+    (out / PAIR_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    return result
+
+
+def _jsonable(settings: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(settings, default=list))
+
+
+def _samples(eval_dir: Path, root: Path) -> list[dict[str, Any]]:
+    """The demo's samples from the scored split, copied to ``root/samples/`` in a form browsers show in
+    true colours (:func:`~timewarp_hf.testing.write_lossless_video` with ``browser=True``): path (relative
+    to ``root``), question, options, answer."""
+    import av
+    import numpy as np
+
+    from .testing.temporal_benchmark import write_lossless_video
+
+    samples = []
+    for row in _benchmark_rows(eval_dir):
+        if row["category"] in ORDER_TYPES and row["file_name"].split("-")[1] == _SAMPLE_INDEX:
+            with av.open(str(eval_dir / row["file_name"])) as container:
+                frames = np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
+            write_lossless_video(root / "samples" / row["file_name"], frames, browser=True)
+            samples.append(
+                {
+                    "video": f"samples/{row['file_name']}",
+                    "category": row["category"],
+                    "question": row["question"],
+                    "options": row["options"],
+                    "answer": row["answer_text"],
+                }
+            )
+    return samples
+
+
+def load_pair(folder: Path, settings: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """A complete pair saved by :func:`base_and_timewarp` in ``folder`` (with ``settings``, when given), as
+    its ``pair.json`` with absolute ``base_model``, ``timewarp_model`` and sample paths; else ``None``."""
+    folder = Path(folder)
+    path = folder / PAIR_FILE
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text())
+    complete = all((folder / name / "config.json").is_file() for name in ("base", "timewarp"))
+    if record.get("format") != _CACHE_FORMAT or not complete:
+        return None
+    if settings is not None and record["settings"] != _jsonable(settings):
+        return None
+    for sample in record["samples"]:
+        sample["video"] = str(folder / sample["video"])
+    return {
+        **record,
+        "base_model": str(folder / "base"),
+        "timewarp_model": str(folder / "timewarp"),
+    }
+
+
+def fitted_pair(folder: Path, *, base_cache: Path | None = None, log: Any = print) -> dict[str, Any]:
+    """The quickstart's pair (:data:`QUICKSTART_PAIR`) in ``folder``: reused when it is there with these
+    settings, else made by :func:`base_and_timewarp` (minutes on a CPU; the fitted base is reused from
+    ``base_cache``, default :func:`default_base_cache`). Returns what :func:`load_pair` gives."""
+    found = load_pair(folder, QUICKSTART_PAIR)
+    if found is not None:
+        return found
+    shutil.rmtree(folder, ignore_errors=True)  # nothing from another pair (models, cached answers) stays
+    base_and_timewarp(Path(folder), base_cache=base_cache or default_base_cache(), log=log, **QUICKSTART_PAIR)
+    return load_pair(folder, QUICKSTART_PAIR)  # type: ignore[return-value]  (base_and_timewarp wrote it)
+
+
+def install_pair(source: Path, folder: Path) -> dict[str, Any]:
+    """Copy the pair saved in ``source`` (its models, sample clips and ``pair.json``) into ``folder``,
+    replacing what was there, and return it as :func:`load_pair` reads it from ``folder``: how the
+    quickstart's pair becomes the demo's default models."""
+    found = load_pair(source)
+    if found is None:
+        raise FileNotFoundError(f"no complete base/TimeWarp pair in {source}")
+    folder = Path(folder)
+    staging = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    for name in ("base", "timewarp"):
+        shutil.copytree(Path(source) / name, staging / name)
+    for sample in json.loads((Path(source) / PAIR_FILE).read_text())["samples"]:
+        (staging / sample["video"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(source) / sample["video"], staging / sample["video"])
+    shutil.copyfile(Path(source) / PAIR_FILE, staging / PAIR_FILE)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging.rename(folder)
+    return load_pair(folder)  # type: ignore[return-value]  (complete: copied from a complete pair)
 
 
 def format_gain(result: dict[str, Any]) -> str:

@@ -16,9 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["QuickstartOutputs", "run_quickstart"]
+__all__ = ["README_MARKERS", "QuickstartOutputs", "run_quickstart"]
 
 _RECIPES = ("warped", "implicit", "explicit")
+# The README's copy of step 5b's table, rewritten by ``timewarp quickstart --readme README.md``.
+README_MARKERS = ("<!-- quickstart-gain:start -->", "<!-- quickstart-gain:end -->")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,12 @@ class QuickstartOutputs:
 
 
 def run_quickstart(
-    output_dir: str | os.PathLike = "outputs", *, videos: int = 4, train_steps: int = 6, gain: bool = True
+    output_dir: str | os.PathLike = "outputs",
+    *,
+    videos: int = 4,
+    train_steps: int = 6,
+    gain: bool = True,
+    readme: str | os.PathLike | None = None,
 ) -> QuickstartOutputs:
     """Run the main job into ``output_dir`` and return where everything is.
 
@@ -69,11 +76,15 @@ def run_quickstart(
     response cache, and rebuilds everything else. With ``gain`` (the default) it also fits the tiny base
     on the synthetic train split, TimeWarp-trains a copy (:func:`timewarp_hf.miniature.base_and_timewarp`)
     and prints base vs TimeWarp on 112 synthetic test questions: the step that shows the method working.
+    That pair then becomes ``timewarp demo``'s default models (copied into its cache folder). With
+    ``readme``, the gain table and the run's duration replace the :data:`README_MARKERS` block there.
     """
     if videos < 2:
         raise ValueError(f"videos must be >= 2 (pairs need more than one clip), got {videos}")
     if train_steps < 1:
         raise ValueError(f"train_steps must be >= 1, got {train_steps}")
+    if readme is not None and not gain:
+        raise ValueError("readme needs the gain step (its table is what goes into the README)")
     out = QuickstartOutputs(Path(output_dir).resolve())
     out.root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -137,12 +148,17 @@ def run_quickstart(
         if gain:
             print(f">> 5b. the method shown working: a fitted tiny base vs its TimeWarp copy -> {out.gain}")
             print("   (the base is fitted on the synthetic train split; TimeWarp-warped pairs, TimeWarp DPO)")
-            from .miniature import base_and_timewarp, format_gain
+            from .demo import PAIR_FOLDER, default_cache_dir
+            from .miniature import QUICKSTART_PAIR, base_and_timewarp, format_gain, install_pair
 
-            result = base_and_timewarp(out.gain, log=lambda line: print(f"   {line}", flush=True))
+            result = base_and_timewarp(
+                out.gain, log=lambda line: print(f"   {line}", flush=True), **QUICKSTART_PAIR
+            )
             questions = result["base"]["questions"]
             print(f"   {questions} synthetic test questions, likelihood scoring, {result['seconds']:.0f} s")
             print(format_gain(result))
+            demo = install_pair(out.gain, default_cache_dir() / PAIR_FOLDER)
+            print(f"   `timewarp demo` now serves this pair by default ({Path(demo['base_model']).parent})")
 
         print(f">> 6. dataset, model and Space repos, exactly as they would be uploaded -> {out.hub}")
         for name in ("dataset", "model", "space"):
@@ -162,7 +178,11 @@ def run_quickstart(
             *("--eval-results", str(out.eval / "model_index.json"), "--dry-run", str(out.hub / "model")),
         )
         run("push", "space", "me/timewarp-demo", "--dry-run", str(out.hub / "space"))
-    print(f">> done in {time.monotonic() - started:.0f} s")
+    seconds = time.monotonic() - started
+    print(f">> done in {seconds:.0f} s")
+    if readme is not None:
+        _write_readme(Path(readme), result, seconds)
+        print(f"   gain table written into {readme}")
     print(f"   pictures   {out.root}/*_warps.png")
     print(f"   pairs      {', '.join(str(out.pairs(r)) for r in _RECIPES)}")
     print(f"   model      {out.adapter}")
@@ -171,6 +191,18 @@ def run_quickstart(
     print(f"   Space      {out.hub / 'space'}")
     print(f"   step log   {out.log}")
     return out
+
+
+def _write_readme(readme: Path, result: dict, seconds: float) -> None:
+    from .miniature import QUICKSTART_PAIR, format_gain, machine, write_readme_block
+
+    settings = ", ".join(f"{k} {v}" for k, v in QUICKSTART_PAIR.items() if k != "test_pairs_per_type")
+    block = (
+        f"`timewarp quickstart` on a {machine()}: {seconds:.0f} s for the whole run, of which "
+        f"{result['seconds']:.0f} s for step 5b ({settings}); {result['base']['questions']} synthetic test "
+        f"questions, likelihood scoring.\n\n{format_gain(result)}"
+    )
+    write_readme_block(readme, README_MARKERS, block)
 
 
 class _Runner:

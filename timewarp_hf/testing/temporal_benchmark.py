@@ -64,13 +64,21 @@ _SPLIT_SEEDS = {"train": 1234, "test": 98765}
 LETTERS = "ABCDEFGH"
 
 
-def write_lossless_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 8) -> Path:
-    """Encode ``(T, H, W, 3)`` uint8 frames losslessly (H.264 qp 0, 4:4:4), so decoded frames are exact."""
+def write_lossless_video(
+    path: str | os.PathLike, frames: np.ndarray, fps: float = 8, *, browser: bool = False
+) -> Path:
+    """Encode ``(T, H, W, 3)`` uint8 frames losslessly (H.264 qp 0, 4:4:4), so decoded frames are exact.
+
+    Browsers read libx264rgb's planes as YUV and show the clip green; ``browser=True`` encodes 4:4:4 YUV at
+    qp 0 instead, which browsers show in true colours and which decodes to within 1 of every RGB value
+    (the colour conversion's rounding): for clips a person watches, e.g. the demo's samples.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264rgb", rate=int(fps))
-        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "rgb24"
+        stream = container.add_stream("libx264" if browser else "libx264rgb", rate=int(fps))
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv444p" if browser else "rgb24"
         stream.options = {"qp": "0", "g": "1"}
         for frame in frames:
             for packet in stream.encode(
