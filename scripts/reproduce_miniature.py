@@ -5,6 +5,7 @@ seeds. Prints the table of mean ± std per arm and question type and writes it, 
 
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python scripts/reproduce_miniature.py            # ~11 min on 2 cores
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python scripts/reproduce_miniature.py --quick    # the CI run, ~3 min
+    python scripts/reproduce_miniature.py --gain --validation --seeds 21 22 --dpo-lr 3e-4  # tune the quickstart
 
 What each step does and why: :mod:`timewarp_hf.miniature`. Exit status 0 when the ranking the method
 predicts holds, 1 when it does not (the table says which comparison failed).
@@ -25,7 +26,12 @@ import datasets  # noqa: E402
 
 from timewarp_hf.miniature import (  # noqa: E402
     ARMS,
+    QUICKSTART_PAIR,
     MiniatureConfig,
+    _temporal,
+    answer_accuracy,
+    base_and_timewarp,
+    format_gain,
     format_table,
     run_miniature,
     write_readme_table,
@@ -63,12 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         "--base-cache", type=Path, help="keep fitted bases here between runs (default: fit afresh)"
     )
     parser.add_argument(
+        "--gain",
+        action="store_true",
+        help="the quickstart's step instead: per seed, one fitted base and its TimeWarp copy with the "
+        "quickstart's settings (QUICKSTART_PAIR) unless a flag overrides one; likelihood accuracy and the "
+        "demo's free-text answers. With --validation: how the quickstart's settings are chosen",
+    )
+    parser.add_argument(
         "--readme",
         type=Path,
         help="also write the table into this markdown file, between the miniature-table markers",
     )
     args = parser.parse_args(argv)
     datasets.disable_progress_bars()  # the run logs one line per finished seed and arm instead
+    if args.gain:
+        return _gain(args)
     config = MiniatureConfig.quick(args.output) if args.quick else MiniatureConfig(output_dir=args.output)
     overrides = {
         "seeds": tuple(args.seeds) if args.seeds else None,
@@ -99,6 +114,56 @@ def main(argv: list[str] | None = None) -> int:
         + json.dumps({"ranking_holds": not summary["ranking"], "seconds": round(summary["seconds"])})
     )
     return 0 if not summary["ranking"] else 1
+
+
+def _gain(args: argparse.Namespace) -> int:
+    """``--gain``: base vs TimeWarp per seed, the quickstart's way (one process, no worker pool)."""
+    if args.readme or args.quick:
+        raise SystemExit(
+            "--gain takes neither --readme (`timewarp quickstart --readme` writes that) nor --quick"
+        )
+    settings = {k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"}
+    flags = {
+        "fit_steps": args.fit_steps,
+        "fit_extra": args.fit_extra,
+        "dpo_steps": args.dpo_steps,
+        "dpo_lr": args.dpo_lr,
+        "beta": args.beta,
+        "loss_type": tuple(args.loss_type) if args.loss_type else None,
+        "loss_weights": tuple(args.loss_weights) if args.loss_weights else None,
+        "group_batches": False if args.random_batches else None,
+    }
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    split = "validation" if args.validation else "test"
+    rows = []
+    for seed in args.seeds or (QUICKSTART_PAIR["seed"],):
+        out = args.output / f"seed{seed}"
+        result = base_and_timewarp(
+            out, seed=seed, base_cache=args.base_cache, eval_split=split, log=print, **settings
+        )
+        answers = answer_accuracy(out, out / "data" / split)
+        row = {
+            "seed": seed,
+            "likelihood": {side: _temporal(result[side]["accuracy"]) for side in ("base", "timewarp")},
+            "answers": answers,
+            "seconds": round(result["seconds"]),
+        }
+        rows.append(row)
+        print(format_gain(result))
+        print("SEED " + json.dumps(row), flush=True)
+    mean = {
+        "likelihood_gain": sum(r["likelihood"]["timewarp"] - r["likelihood"]["base"] for r in rows)
+        / len(rows),
+        "answer_gain": sum(
+            r["answers"]["timewarp"]["order_exact"] - r["answers"]["base"]["order_exact"] for r in rows
+        )
+        / len(rows),
+        "timewarp_valid": sum(r["answers"]["timewarp"]["valid"] for r in rows) / len(rows),
+    }
+    summary = {"split": split, "settings": settings, "seeds": rows, "mean": mean}
+    (args.output / "gain.json").write_text(json.dumps(summary, indent=2, default=list) + "\n")
+    print("RESULT " + json.dumps({"split": split, **mean}))
+    return 0
 
 
 if __name__ == "__main__":

@@ -67,22 +67,28 @@ def space_app(tmp_path_factory, quickstart_pair):
 
 @pytest.fixture(scope="module")
 def sample_answers(space_app, quickstart_pair, tmp_path_factory):
-    """Every sample clip asked its own question through the app's API, as a visitor clicking it and
-    "Warp and answer" does: ``(sample, base answer, TimeWarp answer, report)`` per sample."""
+    """Every sample clip asked its own question with its options through the app's API, as a visitor
+    clicking it and "Warp and answer" does: ``(sample, answers, picks, report)`` per sample, answers and
+    picks as ``(base, TimeWarp)``."""
     from gradio_client import Client, handle_file
 
     client = Client(space_app.local_url, verbose=False, download_files=str(tmp_path_factory.mktemp("dl")))
     answers = []
     for sample in quickstart_pair["samples"]:
-        _, base, timewarp, report, _, _ = client.predict(
-            handle_file(sample["video"]), sample["question"], ["reverse"], 8, api_name="/warp_and_answer"
+        _, base, timewarp, base_pick, timewarp_pick, report, _, _ = client.predict(
+            handle_file(sample["video"]),
+            sample["question"],
+            "\n".join(sample["options"]),
+            ["reverse"],
+            8,
+            api_name="/warp_and_answer",
         )
-        answers.append((sample, base, timewarp, report))
+        answers.append((sample, (base, timewarp), (base_pick, timewarp_pick), report))
     return answers
 
 
-def _verdicts(sample: dict, base: str, timewarp: str) -> dict[str, bool]:
-    return {"base": base.strip() == sample["answer"], "TimeWarp": timewarp.strip() == sample["answer"]}
+def _verdicts(sample: dict, picks: tuple[str, str]) -> dict[str, bool]:
+    return {name: pick == sample["answer"] for name, pick in zip(("base", "TimeWarp"), picks)}
 
 
 @pytest.fixture(scope="module")
@@ -200,12 +206,14 @@ def test_space_in_headless_chromium(space_app, upload_video, sample_answers, tmp
         table = driver.find_element(By.CSS_SELECTOR, "#pairs-table").text
         assert "reverse" in table or "identical" in report
 
-        # A sample clip, picked as a visitor does: its row fills in the video and its question. Shown: the
-        # first sample on which the two models disagree (all of them are checked through the API below).
+        # A sample clip, picked as a visitor does: its row fills in the video, its question and options.
+        # Shown: the first sample on which the two models' picks disagree (all are checked below).
         index = next(
-            i for i, (s, b, t, _) in enumerate(sample_answers) if len(set(_verdicts(s, b, t).values())) > 1
+            i
+            for i, (s, _, picks, _) in enumerate(sample_answers)
+            if len(set(_verdicts(s, picks).values())) > 1
         )
-        sample, base, timewarp, expected_report = sample_answers[index]
+        sample, answers, picks, _ = sample_answers[index]
         name = Path(sample["video"]).name
         driver.find_element(By.CSS_SELECTOR, f'#samples [data-testid="dataset-cell-{index}-0"]').click()
         wait.until(
@@ -213,23 +221,19 @@ def test_space_in_headless_chromium(space_app, upload_video, sample_answers, tmp
                 name in (d.find_element(By.CSS_SELECTOR, "#input-video video").get_attribute("src") or "")
             )
         )
-        assert (
-            driver.find_element(By.CSS_SELECTOR, "#question textarea").get_attribute("value")
-            == sample["question"]
-        )
+        value = lambda css: driver.find_element(By.CSS_SELECTOR, css).get_attribute("value")  # noqa: E731
+        assert value("#question textarea") == sample["question"]
+        assert value("#options textarea").splitlines() == sample["options"]
         driver.find_element(By.CSS_SELECTOR, "#run").click()
         wait.until(lambda d: "True answer" in d.find_element(By.CSS_SELECTOR, "#pair-report").text)
-        shown = [
-            e.get_attribute("value")
-            for e in driver.find_elements(By.CSS_SELECTOR, "#answer-base textarea, #answer-timewarp textarea")
-        ]
-        assert shown == [base, timewarp]  # what the page shows is what the app answered through its API
-        verdicts = _verdicts(sample, base, timewarp)
+        # What the page shows is what the app answered through its API.
+        assert (value("#answer-base textarea"), value("#answer-timewarp textarea")) == answers
+        assert (value("#choice-base textarea"), value("#choice-timewarp textarea")) == picks
+        words = {k: "right" if v else "wrong" for k, v in _verdicts(sample, picks).items()}
         report = driver.find_element(By.CSS_SELECTOR, "#pair-report").text
-        assert f"True answer for this sample: {sample['answer']}" in report
         assert (
-            f"base {'right' if verdicts['base'] else 'wrong'}, TimeWarp {'right' if verdicts['TimeWarp'] else 'wrong'}"
-            in report
+            f"True answer for this sample: {sample['answer']} (picking among the options: "
+            f"base {words['base']}, TimeWarp {words['TimeWarp']})." in report
         )
         screenshot = (
             SCREENSHOT if os.environ.get("TIMEWARP_WRITE_SCREENSHOT") == "1" else tmp_path / "space.png"
@@ -242,26 +246,29 @@ def test_space_in_headless_chromium(space_app, upload_video, sample_answers, tmp
         assert picture.size[0] >= 1000  # kept as the test's artifact (the README's picture with the env var)
 
 
-def test_the_sample_clips_show_timewarp_right_more_often_than_the_base(quickstart_pair, sample_answers):
+def test_the_sample_clips_show_timewarp_right_more_often_than_the_base(sample_answers):
     """The default pair on its sample clips (the first clip and its exact reversal of every order-dependent
-    type in the synthetic test split): every answer is read against the clip's known answer, the page says
-    who is right, and TimeWarp is right on more clips than the base."""
+    type in the synthetic test split), each asked its question with its options: the page says who picked
+    the clip's known answer, TimeWarp picks it on more clips than the base, and both models answer in the
+    options' words (no gibberish) on most clips."""
     from timewarp_hf.miniature import ORDER_TYPES
 
     assert [s["category"] for s, *_ in sample_answers] == [t for t in ORDER_TYPES for _ in range(2)]
-    right = {"base": 0, "TimeWarp": 0}
-    for sample, base, timewarp, report in sample_answers:
-        verdicts = _verdicts(sample, base, timewarp)
+    right, worded = {"base": 0, "TimeWarp": 0}, {"base": 0, "TimeWarp": 0}
+    for sample, answers, picks, report in sample_answers:
+        assert set(picks) <= set(sample["options"])
+        verdicts = _verdicts(sample, picks)
         words = {k: "right" if v else "wrong" for k, v in verdicts.items()}
         assert report.startswith(
-            f"**True answer** for this sample: *{sample['answer']}* (base {words['base']}, "
-            f"TimeWarp {words['TimeWarp']})."
+            f"**True answer** for this sample: *{sample['answer']}* (picking among the options: "
+            f"base {words['base']}, TimeWarp {words['TimeWarp']})."
         )
         right = {k: right[k] + verdicts[k] for k in right}
-    table = "\n".join(
-        f"{s['video']}: {s['answer']!r} base {b!r} TimeWarp {t!r}" for s, b, t, _ in sample_answers
-    )
-    assert right["TimeWarp"] > right["base"], f"right answers {right}\n{table}"
+        for name, answer in zip(("base", "TimeWarp"), answers):
+            worded[name] += answer.strip() in sample["options"]
+    table = "\n".join(f"{s['video']}: {s['answer']!r} answers {a} picks {p}" for s, a, p, _ in sample_answers)
+    assert right["TimeWarp"] > right["base"], f"right picks {right}\n{table}"
+    assert min(worded.values()) > len(sample_answers) // 2, f"answers in the options' words {worded}\n{table}"
 
 
 def test_space_through_gradio_client(space_app, upload_video, tmp_path):
@@ -269,16 +276,17 @@ def test_space_through_gradio_client(space_app, upload_video, tmp_path):
     from gradio_client.exceptions import AppError
 
     client = Client(space_app.local_url, verbose=False, download_files=str(tmp_path))
-    strip, base, timewarp, report, table, pairs = client.predict(
+    strip, base, timewarp, base_pick, timewarp_pick, report, table, pairs = client.predict(
         handle_file(str(upload_video)),
         "What happens first?",
+        "",  # no options: nothing picked, free answers only
         ["reverse", "frame_drop"],
         6,
         api_name="/warp_and_answer",
     )
     with Image.open(strip) as picture:
         assert picture.height == 3 * ROW_HEIGHT  # original, reverse, frame_drop
-    assert base and timewarp
+    assert base and timewarp and not base_pick and not timewarp_pick
     dropped = sum(int(n) for n in re.findall(r"(\d+) \w+[,.]", report.partition("Dropped:")[2]))
     assert report.startswith(f"**{len(pairs)} preference pair") and len(pairs) + dropped == 2
     assert len(table["data"]) == len(pairs)
@@ -290,4 +298,8 @@ def test_space_through_gradio_client(space_app, upload_video, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("not a video")
     with pytest.raises(AppError, match="is not accepted"):
-        client.predict(handle_file(str(notes)), "q", ["reverse"], 6, api_name="/warp_and_answer")
+        client.predict(handle_file(str(notes)), "q", "", ["reverse"], 6, api_name="/warp_and_answer")
+    with pytest.raises(AppError, match="at least two options"):
+        client.predict(
+            handle_file(str(upload_video)), "q", "yes", ["reverse"], 6, api_name="/warp_and_answer"
+        )

@@ -1,8 +1,9 @@
 """The TimeWarp demo (the Hub Space and ``timewarp demo``): warp a video, compare two models, see the pair.
 
-A user uploads a short video or picks a sample and asks a temporal question. The app shows the warps as
-frame strips, the answers of the base model and of the TimeWarp-trained model side by side, and the
-preference pairs the ``timewarp`` builder would make from this video. The pairs come from the builder's own
+A user uploads a short video or picks a sample and asks a temporal question (optionally with answer
+options: then each model also picks the option it finds most probable, as ``timewarp eval --scoring
+likelihood`` scores multiple choice). The app shows the warps as frame strips, the answers of the base
+model and of the TimeWarp-trained model side by side, and the preference pairs the ``timewarp`` builder would make from this video. The pairs come from the builder's own
 :class:`~timewarp_hf.pipeline.PairPipeline` (warped recipe, quality filter included), not from a re-creation,
 so the demo cannot drift from what a build does; the strips use the same per-video warp seed.
 
@@ -30,7 +31,7 @@ from PIL import Image
 
 from .config import TimewarpConfig, TimewarpConfigError
 from .export import message_text
-from .generation import CachedBackend, GenerationBackend, GenerationRequest, ResponseCache
+from .generation import CachedBackend, GenerationRequest, ResponseCache
 from .hub.common import SPACE_CONFIG_FILE
 from .pipeline import PairPipeline
 from .prompts import WARPED_QUESTIONS
@@ -84,6 +85,8 @@ class DemoResult:
     timewarp_answer: str
     pairs: list[dict[str, Any]]
     report: str
+    base_choice: str = ""
+    timewarp_choice: str = ""
 
 
 def default_cache_dir() -> Path:
@@ -181,10 +184,11 @@ class TimeWarpDemo:
         self.max_new_tokens, self.device_map = max_new_tokens, device_map
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self._lock = threading.Lock()
-        self._backends: tuple[GenerationBackend, GenerationBackend] | None = None
+        self._backends: tuple[CachedBackend, Any] | None = None
 
-    def backends(self) -> tuple[GenerationBackend, GenerationBackend]:
-        """The base model (behind the response cache) and the TimeWarp model, loaded once."""
+    def backends(self) -> tuple[CachedBackend, Any]:
+        """The base model (behind the response cache) and the TimeWarp model (``TransformersBackend``s),
+        loaded once."""
         with self._lock:
             if self._backends is None:
                 from .generation import TransformersBackend
@@ -203,9 +207,19 @@ class TimeWarpDemo:
             return self._backends
 
     def run(
-        self, video: str | os.PathLike | None, question: str, warps: Sequence[str], num_frames: int = 8
+        self,
+        video: str | os.PathLike | None,
+        question: str,
+        warps: Sequence[str],
+        num_frames: int = 8,
+        options: Sequence[str] = (),
     ) -> DemoResult:
-        """Warp ``video``, answer ``question`` with both models, and make the builder's pairs."""
+        """Warp ``video``, answer ``question`` with both models, and make the builder's pairs; with
+        ``options``, each model also picks the one it finds most probable (summed log-probability after
+        the question and the frames, :class:`~timewarp_hf.evaluation.likelihood.LikelihoodScorer`)."""
+        options = [o.strip() for o in options if o and o.strip()]
+        if len(options) == 1:
+            raise DemoInputError("give at least two options, or none")
         check_upload(video)
         if not warps:
             raise DemoInputError("pick at least one warp")
@@ -235,6 +249,16 @@ class TimeWarpDemo:
         )
         base_answer = base.generate([request])[0]
         timewarp_answer = timewarp.generate([request])[0]
+        choices = ["", ""]
+        if options:
+            from .evaluation.likelihood import LikelihoodScorer
+
+            for k, backend in enumerate((base.backend, timewarp)):
+                scorer = LikelihoodScorer(backend.model, backend.processor)
+                scores = scorer.score(
+                    video_messages(question), prepared.frames.data, prepared.presentation_fps, options
+                )
+                choices[k] = options[max(range(len(options)), key=lambda i: (scores[i], -i))]
         pairs = [
             {k: (json.loads(v) if k == "warp" else v) for k, v in r.items() if k != "video"} for r in records
         ]
@@ -244,6 +268,8 @@ class TimeWarpDemo:
             timewarp_answer=timewarp_answer,
             pairs=pairs,
             report=_report(len(records), pipeline.counters, not_applicable),
+            base_choice=choices[0],
+            timewarp_choice=choices[1],
         )
 
     @staticmethod
@@ -302,16 +328,16 @@ def build_demo(
         base_model, timewarp_model, max_new_tokens=max_new_tokens, cache_dir=responses, device_map=device_map
     )
     if pair is not None:
-        examples = [[s["video"], s["question"]] for s in pair["samples"]]
+        examples = [[s["video"], s["question"], "\n".join(s["options"])] for s in pair["samples"]]
         expected = {(Path(s["video"]).name, s["question"]): s["answer"] for s in pair["samples"]}
         default_question = pair["samples"][0]["question"]
     else:
         examples, expected = [[str(p)] for p in sample_videos(cache_dir)], {}
         default_question = DEFAULT_QUESTION
 
-    def warp_and_answer(video, question, warps, num_frames):
+    def warp_and_answer(video, question, options, warps, num_frames):
         try:
-            result = engine.run(video, question, warps, num_frames)
+            result = engine.run(video, question, warps, num_frames, (options or "").splitlines())
         except DemoInputError as exc:
             raise gr.Error(str(exc)) from None
         table = [
@@ -320,12 +346,17 @@ def build_demo(
         report = result.report
         answer = expected.get((Path(video).name, (question or "").strip()))
         if answer is not None:  # a sample clip asked its own question: say who is right
-            verdicts = [
-                f"{name} {'right' if reply.strip() == answer else 'wrong'}"
-                for name, reply in (("base", result.base_answer), ("TimeWarp", result.timewarp_answer))
-            ]
-            report = f"**True answer** for this sample: *{answer}* ({', '.join(verdicts)}).\n\n{report}"
-        return result.strip, result.base_answer, result.timewarp_answer, report, table, result.pairs
+            report = f"{_verdict_line(answer, result)}\n\n{report}"
+        return (
+            result.strip,
+            result.base_answer,
+            result.timewarp_answer,
+            result.base_choice,
+            result.timewarp_choice,
+            report,
+            table,
+            result.pairs,
+        )
 
     limits = (
         f"{', '.join(ALLOWED_EXTENSIONS)}; up to {MAX_UPLOAD_BYTES // 1024**2} MB and {MAX_DURATION_S:.0f} s."
@@ -343,6 +374,12 @@ def build_demo(
                 video = gr.Video(label="Video", sources=["upload"], elem_id="input-video")
                 gr.Markdown(f"Accepted: {limits}")
                 question = gr.Textbox(value=default_question, label="Temporal question", elem_id="question")
+                options = gr.Textbox(
+                    value="\n".join(pair["samples"][0]["options"]) if pair is not None else "",
+                    label="Answer options (optional, one per line): each model also picks the likeliest",
+                    lines=2,
+                    elem_id="options",
+                )
                 warps = gr.CheckboxGroup(
                     choices=list(DEMO_WARPS), value=list(DEFAULT_WARPS), label="Warps", elem_id="warps"
                 )
@@ -350,7 +387,7 @@ def build_demo(
                 run = gr.Button("Warp and answer", variant="primary", elem_id="run")
                 gr.Examples(
                     examples=examples,
-                    inputs=[video, question][: len(examples[0])],
+                    inputs=[video, question, options][: len(examples[0])],
                     label="Sample videos" + (" (test clips, each with its question)" if pair else ""),
                     elem_id="samples",
                 )
@@ -365,12 +402,16 @@ def build_demo(
                         if pair is not None
                         else (scrub_local_paths(base_model), scrub_local_paths(timewarp_model))
                     )
-                    base_answer = gr.Textbox(label=f"Base model ({names[0]})", lines=4, elem_id="answer-base")
-                    timewarp_answer = gr.Textbox(
-                        label=f"TimeWarp model ({names[1]})",
-                        lines=4,
-                        elem_id="answer-timewarp",
-                    )
+                    with gr.Column():
+                        base_answer = gr.Textbox(
+                            label=f"Base model ({names[0]})", lines=2, elem_id="answer-base"
+                        )
+                        base_choice = gr.Textbox(label="Base model picks", elem_id="choice-base")
+                    with gr.Column():
+                        timewarp_answer = gr.Textbox(
+                            label=f"TimeWarp model ({names[1]})", lines=2, elem_id="answer-timewarp"
+                        )
+                        timewarp_choice = gr.Textbox(label="TimeWarp model picks", elem_id="choice-timewarp")
                 report = gr.Markdown(elem_id="pair-report")
                 table = gr.Dataframe(
                     headers=["rejected from", "chosen (true order)", "rejected (warped)"],
@@ -382,11 +423,28 @@ def build_demo(
                     pairs = gr.JSON(elem_id="pairs")
         run.click(
             warp_and_answer,
-            inputs=[video, question, warps, num_frames],
-            outputs=[strip, base_answer, timewarp_answer, report, table, pairs],
+            inputs=[video, question, options, warps, num_frames],
+            outputs=[strip, base_answer, timewarp_answer, base_choice, timewarp_choice, report, table, pairs],
             api_name="warp_and_answer",
         )
     return demo
+
+
+def _verdict_line(answer: str, result: DemoResult) -> str:
+    """Who is right on a sample whose answer is known: by the options picked when there were options
+    (how the pair is scored), else by the free-text answers."""
+    picked = bool(result.base_choice)
+    replies = (
+        (result.base_choice, result.timewarp_choice)
+        if picked
+        else (result.base_answer, result.timewarp_answer)
+    )
+    verdicts = [
+        f"{name} {'right' if reply.strip() == answer else 'wrong'}"
+        for name, reply in zip(("base", "TimeWarp"), replies)
+    ]
+    by = "picking among the options" if picked else "in free text"
+    return f"**True answer** for this sample: *{answer}* ({by}: {', '.join(verdicts)})."
 
 
 def _pair_note(pair: dict[str, Any]) -> str:
@@ -401,8 +459,9 @@ def _pair_note(pair: dict[str, Any]) -> str:
         "\n\n*Default models: the quickstart's pair, a tiny Qwen2-VL fitted on the synthetic temporal "
         "benchmark's train split (**base**) and its TimeWarp-trained copy (warped pairs, TimeWarp DPO). On "
         f"the benchmark's {pair['base']['questions']} test questions (likelihood scoring), order-dependent "
-        f"types: base {mean['b']:.0%}, TimeWarp {mean['t']:.0%}. Pick a sample clip (its question comes with "
-        "it); launch with `--base-model`/`--timewarp-model` for real models.*"
+        f"types: base {mean['b']:.0%}, TimeWarp {mean['t']:.0%}. Pick a sample clip: its question and options "
+        "come with it; each model writes an answer and picks the option it finds most probable (how those "
+        "scores were measured). Launch with `--base-model`/`--timewarp-model` for real models.*"
     )
 
 

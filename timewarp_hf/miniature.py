@@ -66,6 +66,7 @@ __all__ = [
     "QUICKSTART_PAIR",
     "TIMEWARP_ARMS",
     "MiniatureConfig",
+    "answer_accuracy",
     "base_and_timewarp",
     "check_ranking",
     "default_base_cache",
@@ -1047,6 +1048,31 @@ def install_pair(source: Path, folder: Path) -> dict[str, Any]:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging.rename(folder)
     return load_pair(folder)  # type: ignore[return-value]  (complete: copied from a complete pair)
+
+
+def answer_accuracy(folder: Path, eval_dir: Path) -> dict[str, dict[str, float]]:
+    """What the demo shows, measured: the pair in ``folder`` answers every clip of ``eval_dir`` in free
+    text through the demo's own engine (greedy, all 8 frames); per model, the share of exact answers on
+    the order-dependent types (mean over types) and the share of answers that are one of the options."""
+    from .demo import TimeWarpDemo
+
+    folder = Path(folder)
+    engine = TimeWarpDemo(str(folder / "base"), str(folder / "timewarp"), cache_dir=folder / "answers")
+    right: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    valid: dict[str, list[bool]] = defaultdict(list)
+    for row in _benchmark_rows(Path(eval_dir)):
+        shown = engine.run(str(Path(eval_dir) / row["file_name"]), row["question"], ["reverse"], 8)
+        for name, answer in (("base", shown.base_answer), ("timewarp", shown.timewarp_answer)):
+            right[name, row["category"]].append(answer.strip() == row["answer_text"])
+            valid[name].append(answer.strip() in row["options"])
+    shutil.rmtree(folder / "answers", ignore_errors=True)
+    return {
+        name: {
+            "order_exact": statistics.fmean(statistics.fmean(right[name, t]) for t in ORDER_TYPES),
+            "valid": statistics.fmean(valid[name]),
+        }
+        for name in ("base", "timewarp")
+    }
 
 
 def format_gain(result: dict[str, Any]) -> str:
