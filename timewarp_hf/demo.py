@@ -388,7 +388,8 @@ def build_demo(
                 gr.Examples(
                     examples=examples,
                     inputs=[video, question, options][: len(examples[0])],
-                    label="Sample videos" + (" (test clips, each with its question)" if pair else ""),
+                    label="Sample videos"
+                    + (" (test clips, each with its question and options)" if pair else ""),
                     elem_id="samples",
                 )
             with gr.Column(scale=2):
