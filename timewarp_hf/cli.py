@@ -308,7 +308,9 @@ def _configure_push(parser: argparse.ArgumentParser) -> None:
     p = targets.add_parser("space", help="the Gradio demo Space")
     p.add_argument("repo_id", help="Hub Space repo, e.g. me/timewarp-demo")
     p.add_argument(
-        "--base-model", default=None, help="Hub id of the base Video-LLM (default: tiny stand-ins)"
+        "--base-model",
+        default=None,
+        help="Hub id of the base Video-LLM (default: the quickstart's fitted tiny pair)",
     )
     p.add_argument("--timewarp-model", default=None, help="Hub id of the TimeWarp-trained model")
     p.add_argument("--dataset", default=None, help="Hub id of the TimeWarp pairs, linked from the Space")

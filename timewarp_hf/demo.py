@@ -120,7 +120,7 @@ def sample_videos(cache_dir: str | os.PathLike | None = None) -> list[Path]:
 
 def space_models(folder: str | os.PathLike | None = None) -> dict[str, str | None]:
     """The models a Space runs: ``TIMEWARP_BASE_MODEL``/``TIMEWARP_MODEL`` (Space variables), else the
-    ``timewarp_demo.json`` that ``timewarp push space`` writes next to ``app.py``, else tiny stand-ins."""
+    ``timewarp_demo.json`` that ``timewarp push space`` writes next to ``app.py``, else ``None`` (the quickstart's pair)."""
     path = Path(folder or Path.cwd()) / SPACE_CONFIG_FILE
     recorded = json.loads(path.read_text()) if path.is_file() else {}
     return {

@@ -156,10 +156,10 @@ def stage_space(
     installed Gradio as ``sdk_version``), the models to load, and a copy of the ``timewarp_hf`` package
     (the Space imports it; it is not on PyPI).
 
-    Without models the Space runs tiny random stand-ins, made at start-up.
+    Without models the Space serves the quickstart's fitted tiny pair, made at start-up (a few minutes).
     """
     if (base_model is None) != (timewarp_model is None):
-        raise ValueError("give both base_model and timewarp_model, or neither (tiny stand-ins)")
+        raise ValueError("give both base_model and timewarp_model, or neither (the quickstart's pair)")
     out = fresh_folder(folder)
     for name in SPACE_FILES:
         (out / name).write_bytes(card_template(f"space/{name}").read_bytes())
