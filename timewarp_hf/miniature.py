@@ -879,7 +879,8 @@ def write_readme_table(readme: Path, summary: dict[str, Any], plot_path: Path) -
 # sigmoid DPO at lr 1e-3 +0.062, and its DPO-trained copy writes gibberish (2% of free answers are an
 # option); + SFT (weights 1, 0.5 / 1 / 2) +0.087 / +0.081 / +0.087, 24-28% valid answers; + lr 3e-4 (SFT
 # weight 1 / 2) +0.087 / +0.087, 57% / 58% valid; lr 1e-4 +0.069; beta 0.5 +0.062; 600 DPO steps +0.087,
-# 35% valid; 600 fitting steps: a better base (0.67 vs 0.54) and a smaller gain (+0.031).
+# 35% valid; 600 fitting steps: a better base (0.67 vs 0.54) and a smaller gain (+0.031); with weight 2 and
+# lr 3e-4, warps reverse + scene_shuffle + local_shuffle +0.050, 64 train clip pairs per type +0.050.
 QUICKSTART_PAIR: dict[str, Any] = {
     "seed": 0,
     "recipe": "warped",
