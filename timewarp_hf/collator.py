@@ -42,7 +42,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -60,9 +60,6 @@ from .video import (
     open_video,
     sample_indices,
 )
-
-if TYPE_CHECKING:
-    from .trainer import TimeWarpDPOConfig
 
 __all__ = [
     "SKIPPED_VIDEOS_KEY",
@@ -341,23 +338,6 @@ class VideoPreferenceCollator(DataCollatorMixin):
         self._rng = random.Random(self.seed)
         self._last_readable: tuple[dict, list[Clip]] | None = None
         self._last_views: dict[int, list[Clip] | None] = {}
-
-    @classmethod
-    def from_config(cls, processor: ProcessorMixin, args: TimeWarpDPOConfig) -> VideoPreferenceCollator:
-        """The collator a :class:`~timewarp_hf.trainer.TimeWarpDPOConfig` describes."""
-        return cls(
-            processor=processor,
-            num_frames=args.num_frames,
-            fps=args.fps,
-            max_frames=args.max_frames,
-            max_pixels=args.max_pixels,
-            use_frame_indices=args.use_frame_indices,
-            folder_fps=args.folder_fps,
-            max_length=args.max_length,
-            on_decode_error=args.on_decode_error,
-            shuffle_frames=args.shuffle_frames,
-            seed=args.seed,
-        )
 
     # ------------------------------------------------------------------------------------------ videos
 

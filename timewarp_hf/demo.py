@@ -13,7 +13,6 @@ stand-ins (made once into a cache folder): the pipeline is real, the answers are
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from typing import Any
 from PIL import Image
 
 from .config import TimewarpConfig, TimewarpConfigError
+from .constants import timewarp_home
 from .export import message_text
 from .generation import CachedBackend, GenerationBackend, GenerationRequest, ResponseCache
 from .hub.common import SPACE_CONFIG_FILE
@@ -47,7 +47,7 @@ __all__ = [
     "DemoResult",
     "TimeWarpDemo",
     "build_demo",
-    "configure_demo",
+    "DemoArguments",
     "launch_options",
     "run_demo",
     "sample_videos",
@@ -85,8 +85,7 @@ class DemoResult:
 
 def default_cache_dir() -> Path:
     """``$HF_HOME/timewarp/demo``: tiny models and sample videos, made once and reused."""
-    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(home) / "timewarp" / "demo"
+    return timewarp_home() / "demo"
 
 
 def tiny_models(cache_dir: str | os.PathLike | None = None) -> tuple[str, str]:
@@ -365,27 +364,35 @@ def build_demo(
     return demo
 
 
-def configure_demo(parser: argparse.ArgumentParser) -> None:
-    """``timewarp demo``: tiny stand-in models by default, real ones by flag."""
-    parser.add_argument("--base-model", default=None, help="path or Hub id of the base Video-LLM")
-    parser.add_argument("--timewarp-model", default=None, help="path or Hub id of the TimeWarp-trained model")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--max-new-tokens", type=int, default=48)
-    parser.add_argument("--device-map", default=None, help='e.g. "auto" to place real models on the GPU')
-    parser.add_argument(
-        "--cache-dir",
-        default=None,
-        help="where tiny models and samples are made (default: $HF_HOME/timewarp/demo)",
-    )
+@dataclass
+class DemoArguments:
+    """``timewarp demo``.
+
+    Args:
+        base_model: Path or Hub id of the base Video-LLM (with ``timewarp_model``; neither: tiny stand-ins).
+        timewarp_model: Path or Hub id of the TimeWarp-trained model.
+        host: Address to serve on.
+        port: Port to serve on.
+        max_new_tokens: Answer length.
+        device_map: e.g. ``auto`` to place real models on the GPU.
+        cache_dir: Where tiny models and sample videos are made (default: ``$HF_HOME/timewarp/demo``).
+    """
+
+    base_model: str | None = None
+    timewarp_model: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_new_tokens: int = 48
+    device_map: str | None = None
+    cache_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.base_model is None) != (self.timewarp_model is None):
+            raise ValueError("give both --base-model and --timewarp-model, or neither (tiny models)")
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def run_demo(args: DemoArguments) -> int:
     """Build the app and serve it until interrupted."""
-    if (args.base_model is None) != (args.timewarp_model is None):
-        raise SystemExit(
-            "timewarp demo: give both --base-model and --timewarp-model, or neither (tiny models)"
-        )
     demo = build_demo(
         args.base_model,
         args.timewarp_model,

@@ -60,6 +60,20 @@ def _bf16_default() -> bool:
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
+# The config fields the trainer hands to the collator it builds (same names on both sides).
+_COLLATOR_FIELDS = (
+    "num_frames",
+    "fps",
+    "max_frames",
+    "max_pixels",
+    "use_frame_indices",
+    "folder_fps",
+    "max_length",
+    "on_decode_error",
+    "shuffle_frames",
+    "seed",
+)
+
 @dataclass
 class TimeWarpDPOConfig(DPOConfig):
     """Configuration of :class:`TimeWarpDPOTrainer`: TRL's ``DPOConfig`` plus how videos become frames.
@@ -427,7 +441,8 @@ class TimeWarpDPOTrainer(DPOTrainer):
             eval_dataset = _undecoded(eval_dataset)
             self._pairs_summary = _summarize_pairs(train_dataset)
             if data_collator is None:
-                data_collator = VideoPreferenceCollator.from_config(processing_class, args)
+                collator_options = {name: getattr(args, name) for name in _COLLATOR_FIELDS}
+                data_collator = VideoPreferenceCollator(processor=processing_class, **collator_options)
         super().__init__(
             model=model,
             ref_model=ref_model,

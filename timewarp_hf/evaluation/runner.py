@@ -18,7 +18,6 @@ Everything lands in the output folder, so a run can stop at any point and go on 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -26,12 +25,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from ..constants import READING_MODES
 from .adapters import BenchmarkAdapter, EvalExample, LoadedBenchmark, load_examples, resolve_benchmark
 
 if TYPE_CHECKING:
@@ -41,12 +41,10 @@ __all__ = [
     "SCORINGS",
     "EvalArguments",
     "PROBES",
-    "configure_eval",
     "format_scores",
     "load_model",
     "presentation_fps",
     "run_eval",
-    "run_eval_cli",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,7 +81,8 @@ _HEADLINE = {
 
 @dataclass
 class EvalArguments:
-    """Arguments of :func:`run_eval` (and of ``timewarp eval``, flag for flag).
+    """Arguments of :func:`run_eval` (and of ``timewarp eval``, flag for flag: the command line is made
+    from these fields and their descriptions here).
 
     Args:
         model: Local path or Hub id of a Video-LLM (``AutoModelForImageTextToText`` with a video processor).
@@ -112,7 +111,7 @@ class EvalArguments:
     benchmark: str
     adapter: str | None = None
     data: str | None = None
-    subsets: list[str] | None = None
+    subsets: list[str] | None = field(default=None, metadata={"aliases": ["--subset"]})
     split: str | None = None
     video_dir: str | None = None
     limit: int | None = None
@@ -122,11 +121,11 @@ class EvalArguments:
     max_frames: int | None = None
     batch_size: int = 8
     max_new_tokens: int | None = None
-    mode: str = "corrected"
-    scoring: str = "generate"
+    mode: str = field(default="corrected", metadata={"choices": READING_MODES})
+    scoring: str = field(default="generate", metadata={"choices": SCORINGS})
     device: str | None = None
     dtype: str = "auto"
-    probe: str | None = None
+    probe: str | None = field(default=None, metadata={"choices": PROBES})
 
     def __post_init__(self) -> None:
         from ..metrics import MODES
@@ -720,56 +719,3 @@ def format_scores(scores: dict[str, Any]) -> str:
             + (f", revision {dataset['revision']}" if dataset.get("revision") else ", revision unknown")
         )
     return "\n".join(lines)
-
-
-def configure_eval(p: argparse.ArgumentParser) -> None:
-    """The ``timewarp eval`` flags (those of :class:`EvalArguments`, and ``--compare``)."""
-    from ..metrics import MODES
-    from .adapters import ADAPTERS
-
-    p.add_argument("--model", help="path or Hub id of the Video-LLM")
-    p.add_argument("--benchmark", help=f"{', '.join(ADAPTERS)}, or the folder of a saved TimeWarp benchmark")
-    p.add_argument("--adapter", help="PEFT adapter folder (TimeWarp training output), merged into the model")
-    p.add_argument("--data", help="load the benchmark from this local copy instead of its Hub id")
-    p.add_argument("--subset", dest="subsets", action="append", help="MVBench/TVBench subtask (repeatable)")
-    p.add_argument("--split", help="the benchmark split (default: the one lmms-eval scores)")
-    p.add_argument("--video-dir", help="folder of the unpacked videos (default: lmms-eval's, $HF_HOME/...)")
-    p.add_argument("--limit", type=int, help="score only the first N questions")
-    p.add_argument("--output", help="output folder (default outputs/eval/<model>/<benchmark>); with "
-                   "--compare, the JSON file for the model card's eval results")  # fmt: skip
-    p.add_argument("--num-frames", type=int, default=8, help="frames per video, as in training (default 8)")
-    p.add_argument("--fps", type=float, help="sample one frame every 1/fps seconds instead")
-    p.add_argument("--max-frames", type=int, help="cap on frames per video")
-    p.add_argument("--batch-size", type=int, default=8, help="questions per batch (default 8)")
-    p.add_argument("--max-new-tokens", type=int, help="answer length (default: the benchmark's)")
-    p.add_argument("--mode", choices=MODES, default="corrected", help="answer reading (default corrected)")
-    p.add_argument("--scoring", choices=SCORINGS, default="generate",
-                   help="generate and read the answer, or pick the most likely option text")  # fmt: skip
-    p.add_argument("--device", help="cuda, cpu, ... (default: cuda when available)")
-    p.add_argument("--dtype", default="auto", help="model dtype (default: the checkpoint's)")
-    p.add_argument("--probe", choices=PROBES,
-                   help="also answer on reversed/shuffled/frozen/single-frame clips and report accuracy "
-                   "true vs probed, the drop and the flip rate")  # fmt: skip
-    p.add_argument("--compare", nargs=2, metavar=("BASE", "TUNED"),
-                   help="compare two runs' scores.json (or folders of them) instead of running")  # fmt: skip
-
-
-def run_eval_cli(args: argparse.Namespace) -> int:
-    """``timewarp eval``: run one evaluation and print its table, or compare two runs."""
-    from .compare import run_compare
-
-    try:
-        if args.compare:
-            if args.model or args.benchmark:
-                raise ValueError("--compare reads finished runs; it takes no --model or --benchmark")
-            print(run_compare(*args.compare, output=args.output))
-            return 0
-        if not args.model or not args.benchmark:
-            raise ValueError("--model and --benchmark are required (or --compare BASE TUNED)")
-        options = {f.name: getattr(args, f.name) for f in fields(EvalArguments)}
-        scores = run_eval(EvalArguments(**options))
-    except ValueError as exc:
-        raise SystemExit(f"timewarp eval: {exc}") from exc
-    print(format_scores(scores))
-    print(f"\npredictions and scores in {scores['output']}")
-    return 0 if scores["scored"] else 1

@@ -12,8 +12,10 @@ import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..constants import READING_MODES
+
 LETTERS = string.ascii_uppercase
-MODES = ("corrected", "reference")
+MODES = READING_MODES
 
 
 def check_mode(mode: str, strict: bool, reference: str) -> None:

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import TimewarpConfig
+from ..config import TimeWarpConfig
 from ..generation import GenerationBackend
 from ..sources import BaseExample
 from ..video import Frames, Scene
@@ -64,7 +64,7 @@ class Draft:
 class RecipeContext:
     """What a recipe may use: the config, the backends, and the build's counters."""
 
-    config: TimewarpConfig
+    config: TimeWarpConfig
     captioner: GenerationBackend | None
     generator: GenerationBackend | None
     counters: Counter
