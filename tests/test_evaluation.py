@@ -22,13 +22,13 @@ from timewarp_hf.evaluation import (
     ADAPTERS,
     EvalArguments,
     compare_scores,
+    format_scores,
     load_examples,
     load_scores,
     resolve_benchmark,
     run_eval,
 )
 from timewarp_hf.evaluation.likelihood import LikelihoodScorer, video_metadata
-from timewarp_hf.evaluation.runner import presentation_fps
 from timewarp_hf.generation.transformers_backend import TransformersBackend
 from timewarp_hf.hub import eval_results_from_dict
 from timewarp_hf.recipes.base import video_messages
@@ -294,7 +294,7 @@ def _nextqa(root: Path, clip: Path) -> Path:
 
 
 def _timewarp_mcq(root: Path, clip: Path) -> Path:
-    from timewarp_hf.benchmarks import make_mcq_benchmark
+    from timewarp_hf.mcq_benchmark import make_mcq_benchmark
 
     def text(value: str) -> list[dict]:
         return [{"role": "assistant", "content": [{"type": "text", "text": value}]}]
@@ -638,7 +638,7 @@ def test_likelihood_run_picks_the_most_likely_option(benchmarks, tiny, tmp_path)
     )
     example = load_examples(*resolve_benchmark(source["benchmark"])).examples[0]
     frames = sample_frames(example.video, num_frames=8)
-    fps = presentation_fps(frames)
+    fps = frames.presentation_fps
     assert fps == 8.0  # every frame of an 8 fps clip: shown at its own rate
     scorer = LikelihoodScorer(model, processor)
     direct = [
@@ -676,7 +676,7 @@ def test_adapter_is_applied_as_peft_computes_it(benchmarks, tiny, tmp_path):
     example = load_examples(*resolve_benchmark(source["benchmark"])).examples[0]
     frames = sample_frames(example.video, num_frames=8)
     unmerged = scorer.score(
-        video_messages(example.question), frames.data, presentation_fps(frames), example.options
+        video_messages(example.question), frames.data, frames.presentation_fps, example.options
     )
     assert logprobs[1][0] == pytest.approx(unmerged, abs=1e-4)
 
@@ -1088,7 +1088,7 @@ def test_scores_record_the_dataset_revision_and_rows(tmp_path, benchmarks, tiny,
 
 
 def test_probe_orders_come_from_the_package_warps():
-    from timewarp_hf.evaluation.runner import probe_indices
+    from timewarp_hf.evaluation.probes import probe_indices
 
     frames = [0, 3, 6, 9, 12, 15, 18, 21]
     assert probe_indices("reverse", frames, "q1") == frames[::-1]
@@ -1174,7 +1174,7 @@ def test_eval_probe_scores_the_same_questions_on_warped_frames(scoring, tmp_path
     assert scores["model_index"]["synthetic_temporal"][f"reverse_drop{suffix}"] == 50.0
     records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert all("probe_prediction" in r and "probe_correct" in r and r["probe_indices"] for r in records)
-    assert "temporal sensitivity (reverse probe" in runner.format_scores(scores)
+    assert "temporal sensitivity (reverse probe" in format_scores(scores)
     # a re-run answers nothing again; a run without the probe into the same folder is refused
     seen.clear()
     again = run_eval(args)

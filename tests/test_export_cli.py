@@ -3,9 +3,9 @@ import json
 import datasets
 import pytest
 
-from timewarp_hf.benchmarks import make_mcq_benchmark
 from timewarp_hf.cli import main
 from timewarp_hf.export import to_llava_hound
+from timewarp_hf.mcq_benchmark import make_mcq_benchmark
 
 
 def _pairs(video):

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from timewarp_hf.corrupt import apply_corruption
+from timewarp_hf.scenes import detect_scenes
 from timewarp_hf.testing import CORRUPT_KINDS, make_corrupt_video, make_synthetic_video, read_frame_counter
 from timewarp_hf.video import (
     Scene,
     VideoDecodeError,
     decode_frames,
-    detect_scenes,
     find_videos,
     open_video,
     read_info,

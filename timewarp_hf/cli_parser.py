@@ -52,7 +52,11 @@ def field_docs(cls: type) -> dict[str, str]:
 
 def _plain(text: str) -> str:
     """reST markup off: ``:mod:`~x.y``` -> ``y``, double-backquoted literals -> plain words."""
-    text = re.sub(r":\w+:`~?([^`]+)`", lambda m: m.group(1).rsplit(".", 1)[-1] if "~" in m.group(0) else m.group(1), text)
+    text = re.sub(
+        r":\w+:`~?([^`]+)`",
+        lambda m: m.group(1).rsplit(".", 1)[-1] if "~" in m.group(0) else m.group(1),
+        text,
+    )
     return re.sub(r"``([^`]+)``", r"\1", text)
 
 

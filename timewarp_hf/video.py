@@ -237,6 +237,14 @@ class Frames:
     timestamps: list[float]
     info: VideoInfo
 
+    @property
+    def presentation_fps(self) -> float:
+        """The rate the sampled frames are shown at (frames per second of the clip a model sees): the
+        video's rate scaled by how sparsely the frames were sampled."""
+        if len(self.indices) < 2 or self.indices[-1] == self.indices[0]:
+            return self.info.fps
+        return self.info.fps * (len(self.indices) - 1) / (self.indices[-1] - self.indices[0])
+
     def take(self, indices: Sequence[int]) -> torch.Tensor:
         """The frames for a (possibly warped) list of frame numbers, from the tensor already decoded."""
         position = {idx: k for k, idx in enumerate(self.indices)}

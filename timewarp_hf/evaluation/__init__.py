@@ -18,11 +18,11 @@ torch nor transformers: they load when a model does.
 
 from .adapters import ADAPTERS, BenchmarkAdapter, EvalExample, get_adapter, load_examples, resolve_benchmark
 from .compare import compare_scores, load_scores, run_compare
+from .report import format_scores
 from .runner import (
     PROBES,
     SCORINGS,
     EvalArguments,
-    format_scores,
     load_model,
     run_eval,
 )

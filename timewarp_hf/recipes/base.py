@@ -34,10 +34,7 @@ class PreparedVideo:
     @property
     def presentation_fps(self) -> float:
         """The rate of the sampled frames, i.e. the fps of the clip the model is shown."""
-        idx = self.frames.indices
-        if len(idx) < 2 or idx[-1] == idx[0]:
-            return self.frames.info.fps
-        return self.frames.info.fps * (len(idx) - 1) / (idx[-1] - idx[0])
+        return self.frames.presentation_fps
 
 
 @dataclass
