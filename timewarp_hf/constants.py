@@ -10,7 +10,15 @@ from pathlib import Path
 
 from huggingface_hub import constants as hub_constants
 
-__all__ = ["ORDER_DEPENDENT_TYPES", "READING_MODES", "timewarp_home"]
+__all__ = ["CITATION", "ORDER_DEPENDENT_TYPES", "READING_MODES", "timewarp_home"]
+
+#: The TimeWarp paper (arXiv 2510.03955), cited by the builder, the cards and the metrics.
+CITATION = """@article{vani2025timewarp,
+  title   = {Harnessing Synthetic Preference Data for Enhancing Temporal Understanding of Video-LLMs},
+  author  = {Sameep Vani and Shreyas Jena and Maitreya Patel and Chitta Baral and Somak Aditya and Yezhou Yang},
+  journal = {arXiv preprint arXiv:2510.03955},
+  year    = {2025}
+}"""
 
 #: The synthetic temporal benchmark's question types whose answer flips when the clip is reversed (the
 #: ones TimeWarp should improve); its other types (``repetitions``, ``appearance``) do not depend on order.

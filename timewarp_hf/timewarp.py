@@ -20,6 +20,7 @@ import datasets
 from tqdm.auto import tqdm
 
 from .config import TimeWarpConfig
+from .constants import CITATION
 from .pipeline import FEATURES, PairPipeline, summarize_counters
 from .sources import BaseSource
 
@@ -186,14 +187,6 @@ def _config_summary(config: TimeWarpConfig) -> dict[str, Any]:
     if config.num_shards == 1:  # an unsharded build's summary stays as it was
         summary.pop("num_shards"), summary.pop("shard_index")
     return summary
-
-
-CITATION = """@article{vani2025timewarp,
-  title   = {Harnessing Synthetic Preference Data for Enhancing Temporal Understanding of Video-LLMs},
-  author  = {Sameep Vani and Shreyas Jena and Maitreya Patel and Chitta Baral and Somak Aditya and Yezhou Yang},
-  journal = {arXiv preprint arXiv:2510.03955},
-  year    = {2025}
-}"""
 
 
 def __getattr__(name: str):

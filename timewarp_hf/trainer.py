@@ -34,11 +34,11 @@ from trl import DPOTrainer
 from trl.trainer.utils import get_config_model_id
 
 from .collator import SKIPPED_VIDEOS_KEY, VIDEO_COLUMNS, VideoPreferenceCollator
+from .constants import CITATION
 from .dpo_config import TimeWarpDPOConfig
 from .hub.model_card import update_model_card
 from .hub.privacy import scrub_local_paths
 from .sampling import GroupedSampler, curriculum_sampler
-from .timewarp import CITATION
 
 logger = logging.getLogger(__name__)
 

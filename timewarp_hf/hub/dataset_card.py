@@ -22,8 +22,9 @@ import datasets
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .. import __version__
+from ..constants import CITATION
 from ..prompts import PROMPT_VERSION
-from ..timewarp import CITATION, SUMMARY_FILE
+from ..timewarp import SUMMARY_FILE
 from .common import DATASET_TAGS, EXAMPLE_IMAGE, TASK_CATEGORY, card_template_text, fresh_folder, is_hub_id
 from .privacy import scrub_local_paths
 

@@ -16,7 +16,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from .. import __version__
-from ..timewarp import CITATION
+from ..constants import CITATION
 from .common import MODEL_TAGS, TASK_CATEGORY, as_list, card_template_text, is_hub_id
 from .privacy import scrub_local_paths
 
