@@ -72,7 +72,7 @@ def main() -> int:
         print(f"   {len(found)} results in {time.perf_counter() - started:.0f} s", flush=True)
     print(f"\nmachine: {machine()}{' (quick sizes)' if args.quick else ''}\n")
     table = [[f"bench_{r['bench']}.py", r["measure"], r["value"], r["target"]] for r in rows]
-    print(markdown_table(["bench", "measure", "value", "target / verdict"], table, numeric=False))
+    print(markdown_table(["bench", "measure", "value", "target / verdict"], table))
     if failures:
         print(f"\nfailed or printed no result line: {', '.join(failures)}", file=sys.stderr)
     return 1 if failures else 0

@@ -7,6 +7,7 @@ what a run prints pastes into the README as it is. A bench that measures in a fr
 starts it with :func:`run_child`, which reads the child's answer from its last stdout line: that line is a
 hand-over between two processes of one bench, not a result. The scripts import this file as a sibling
 module (``python scripts/bench_x.py`` puts ``scripts/`` on ``sys.path``); nothing in the package needs it.
+The experiments on the miniature reproduction (``scripts/miniature_*.py``) print their tables with it too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ from typing import Any
 
 RESULT_TAG = "RESULT "
 RESULT_KEYS = ("bench", "measure", "value", "target")
+_NUMBER = re.compile(r"[-+]?\d")
 
 
 # ------------------------------------------------------------------------------------------ result lines
@@ -50,23 +53,21 @@ def verdict(value: float, target: float, *, higher_is_better: bool, unit: str = 
 # ------------------------------------------------------------------------------------------ tables
 
 
-def markdown_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]], *, numeric: bool = True) -> str:
-    """A markdown table, columns padded to their widest cell so that it also reads in a terminal.
-
-    ``numeric``: every column but the first is right-aligned (``---:``), as numbers read best."""
+def markdown_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
+    """A markdown table, columns padded to their widest cell so that it also reads in a terminal; a column
+    (but the first) whose cells all start with a number is right-aligned (``---:``)."""
     cells = [[str(c).replace("|", r"\|") for c in row] for row in [headers, *rows]]
     widths = [max(3, *(len(row[k]) for row in cells)) for k in range(len(headers))]
+    right = [
+        k > 0 and all(_NUMBER.match(row[k]) or row[k] in ("", "-") for row in cells[1:]) and len(cells) > 1
+        for k in range(len(headers))
+    ]
 
     def line(row: list[str]) -> str:
-        return (
-            "| "
-            + " | ".join(
-                c.rjust(w) if numeric and k else c.ljust(w) for k, (c, w) in enumerate(zip(row, widths))
-            )
-            + " |"
-        )
+        padded = (c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right, strict=True))
+        return "| " + " | ".join(padded) + " |"
 
-    rule = ["-" * (w - 1) + ":" if numeric and k else "-" * w for k, w in enumerate(widths)]
+    rule = ["-" * (w - 1) + ":" if r else "-" * w for w, r in zip(widths, right, strict=True)]
     return "\n".join([line(cells[0]), line(rule), *(line(row) for row in cells[1:])])
 
 

@@ -18,9 +18,10 @@ Arms:
 
 The arms that do not use the curriculum keep the miniature's paired batches (a clip next to its time
 reversal); the curriculum sampler orders by difficulty instead, so ``multi_curriculum`` vs ``multi``
-compares the two orders, not a curriculum against random batches.
+compares the two orders, not a curriculum against random batches. An experiment on the miniature
+reproduction, not a speed bench (``scripts/bench_*.py``).
 
-    nice -n 10 python scripts/bench_beyond_peers.py --output outputs/beyond_peers --seeds 0 1 2
+    nice -n 10 python scripts/miniature_beyond_peers.py --output outputs/beyond_peers --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
+
+from bench_common import markdown_table
 
 MULTI_WARPS = ("reverse", "segment_swap", "local_shuffle", "freeze", "speed")
 ARMS = {
@@ -223,10 +226,9 @@ def _mean_std(values: list[float]) -> str:
 def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
     from timewarp_hf.miniature import ORDER_TYPES, _temporal
 
-    lines = [
-        "| arm | pairs | fake rejects skipped | temporal (mean) | temporal pairs | held-out explicit reward acc. |",
-        "|---|---|---|---|---|---|",
-    ]
+    headers = ["arm", "pairs", "fake rejects skipped", "temporal (mean)", "temporal pairs"]
+    headers.append("held-out explicit reward acc.")
+    rows = []
     for arm in arms:
         rs = [r for r in runs if r["arm"] == arm]
         if not rs:
@@ -236,10 +238,8 @@ def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
         held = [v for r in rs if (v := r["held_out_explicit_reward_accuracy"]) == v]  # NaN: no DPO
         counts = "/".join(str(r["pairs"]) for r in rs)
         skipped = "/".join(str(r["no_change_skipped"]) for r in rs)
-        lines.append(
-            f"| `{arm}` | {counts} | {skipped} | {_mean_std(temporal)} | {_mean_std(pairs_acc)} | {_mean_std(held)} |"
-        )
-    return "\n".join(lines)
+        rows.append([f"`{arm}`", counts, skipped, _mean_std(temporal), _mean_std(pairs_acc), _mean_std(held)])
+    return markdown_table(headers, rows)
 
 
 def main() -> None:

@@ -9,9 +9,10 @@ recipe's pairs = "timewarp"), and scores both on the test split with ``timewarp 
 and the flip rate, separately for the order-dependent question types (direction, event order, next
 event, playback, speed change) and the others (appearance, repetitions), averaged over seeds.
 
-    OMP_NUM_THREADS=1 python scripts/bench_probes.py --seeds 0 1 2 --out outputs/probes
+    OMP_NUM_THREADS=1 python scripts/miniature_probes.py --seeds 0 1 2 --out outputs/probes
 
-The table it prints is the one in the README ("Temporal-sensitivity probes").
+The table it prints is the one in the README ("Temporal-sensitivity probes"). An experiment on the
+miniature reproduction, not a speed bench (``scripts/bench_*.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+from bench_common import markdown_table
 
 from timewarp_hf.evaluation import EvalArguments, run_eval
 from timewarp_hf.evaluation.runner import PROBES
@@ -116,16 +119,18 @@ def main() -> None:
         f"with cross-entropy ({config.fit_steps} steps); timewarp = base + {config.dpo_steps} steps of TimeWarp "
         "DPO on the explicit recipe's pairs.\n"
     )
-    print(
-        "| model | probe | order qs: accuracy | probed | drop | flip rate | other qs: accuracy | probed | drop | flip rate |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for (arm, probe), runs in results.items():
-        cells = []
-        for group in ("order", "other"):
-            for key in ("accuracy", "probed", "drop", "flip_rate"):
-                cells.append(f"{100 * statistics.fmean(r[group][key] for r in runs):.1f}")
-        print(f"| {arm} | {probe} | " + " | ".join(cells) + " |")
+    headers = ["model", "probe", "order qs: accuracy", "probed", "drop", "flip rate"]
+    headers += ["other qs: accuracy", "probed", "drop", "flip rate"]
+    rows = [
+        [arm, probe]
+        + [
+            f"{100 * statistics.fmean(r[group][key] for r in runs):.1f}"
+            for group in ("order", "other")
+            for key in ("accuracy", "probed", "drop", "flip_rate")
+        ]
+        for (arm, probe), runs in results.items()
+    ]
+    print(markdown_table(headers, rows))
     print(f"\n{time.time() - start:.0f} s in all")
 
 
