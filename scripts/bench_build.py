@@ -4,7 +4,7 @@ Four measurements, all taken in one run and printed as one table with their rati
 
 1. **Build throughput** (pairs/s): a ``warped`` build (the default four warps) of a folder of distinct
    synthetic clips (48 frames, 96x64, three hard-cut scenes, a uniquely coloured moving square each)
-   through ``TimewarpBuilder(...).download_and_prepare()`` with a tiny random ``qwen2_vl`` model made by
+   through ``TimeWarpBuilder(...).download_and_prepare()`` with a tiny random ``qwen2_vl`` model made by
    ``make_tiny_vlm``, a fresh response cache and a fresh ``cache_dir`` ("cold"). For comparison the same
    build runs again into a new ``cache_dir`` with the now warm response cache ("warm": every generation is
    a cache hit), which is what a resumed build pays for work already done.
@@ -48,13 +48,22 @@ import os
 import resource
 import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench_common import machine, make_clips, markdown_table, mib, python_command, result, run_child, verdict
+from bench_common import (
+    machine,
+    make_clips,
+    markdown_table,
+    mib,
+    python_command,
+    result,
+    run_child,
+    scratch,
+    verdict,
+)
 
 DUMMY_SPEC = "bench-dummy"  # captioner spec the patched load_backend turns into FingerprintEchoBackend
 WARPS = ("reverse", "scene_shuffle", "segment_swap", "local_shuffle")
@@ -179,12 +188,12 @@ def run_build(
     max_new_tokens: int,
     batch_size: int,
 ) -> dict[str, Any]:
-    """One ``warped`` build through ``TimewarpBuilder.download_and_prepare``; wall time, summary, timers."""
-    from timewarp_hf import TimewarpBuilder
+    """One ``warped`` build through ``TimeWarpBuilder.download_and_prepare``; wall time, summary, timers."""
+    from timewarp_hf import TimeWarpBuilder
     from timewarp_hf.timewarp import SUMMARY_FILE
 
     timers = Timers()
-    builder = TimewarpBuilder(
+    builder = TimeWarpBuilder(
         base=str(base),
         recipe="warped",
         warps=list(WARPS),
@@ -225,11 +234,11 @@ def run_build(
 def prepare_alone(paths: list[Path], model: str) -> tuple[float, list[Any]]:
     """``PairPipeline.prepare`` over ``paths`` outside a build, with the build's config; returns the time
     and the prepared videos."""
-    from timewarp_hf.config import TimewarpConfig
+    from timewarp_hf.config import TimeWarpConfig
     from timewarp_hf.pipeline import PairPipeline
     from timewarp_hf.sources import BaseExample
 
-    pipeline = PairPipeline(TimewarpConfig(recipe="warped", warps=WARPS, captioner=model))
+    pipeline = PairPipeline(TimeWarpConfig(recipe="warped", warps=WARPS, captioner=model))
     start = time.perf_counter()
     prepared = [pipeline.prepare(BaseExample(video_id=p.stem, video=str(p))) for p in paths]
     return time.perf_counter() - start, prepared
@@ -386,8 +395,7 @@ def main() -> None:
     from timewarp_hf.testing import make_tiny_vlm
 
     started = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="bench_build_"))
-    try:
+    with scratch("bench_build_", args.keep) as work:
         model = make_tiny_vlm(work / "tiny_qwen2_vl", "qwen2_vl")
         tiny = "transformers:tiny qwen2_vl"
         say("timewarp-hf build bench")
@@ -404,27 +412,21 @@ def main() -> None:
         if "build" not in args.skip:
             clips = make_clips(work / "build_clips", args.videos, **BUILD_CLIP)
             cache = work / "responses_build.sqlite"
-            cold = run_build(
-                work / "build_clips",
-                str(model),
-                work,
-                "cold",
-                response_cache=cache,
-                max_new_tokens=args.max_new_tokens,
-                batch_size=args.batch_size,
-            )
-            warm = run_build(
-                work / "build_clips",
-                str(model),
-                work,
-                "warm",
-                response_cache=cache,
-                max_new_tokens=args.max_new_tokens,
-                batch_size=args.batch_size,
+            cold, warm = (  # the second build finds every answer in the response cache the first filled
+                run_build(
+                    work / "build_clips",
+                    str(model),
+                    work,
+                    tag,
+                    response_cache=cache,
+                    max_new_tokens=args.max_new_tokens,
+                    batch_size=args.batch_size,
+                )
+                for tag in ("cold", "warm")
             )
             alone, _ = prepare_alone(clips, str(model))
             say(
-                f"\n[1] build throughput: TimewarpBuilder(...).download_and_prepare(), {args.videos} clips "
+                f"\n[1] build throughput: TimeWarpBuilder(...).download_and_prepare(), {args.videos} clips "
                 f"{BUILD_CLIP['num_frames']}f {BUILD_CLIP['width']}x{BUILD_CLIP['height']}, "
                 f"generation_batch_size={args.batch_size}"
             )
@@ -626,11 +628,6 @@ def main() -> None:
         for measure, value, verdict_text, backend in ratios:
             result("build", f"{measure.strip()} [{backend}]", value, verdict_text or "report")
         say(f"\ntotal bench time {time.perf_counter() - started:.0f} s")
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@ The experiments on the miniature reproduction (``scripts/miniature_*.py``) print
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +148,20 @@ def run_child(command: Sequence[str], *, env: dict[str, str] | None = None) -> d
             f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         )
     return json.loads(lines[-1])
+
+
+@contextlib.contextmanager
+def scratch(prefix: str, keep: bool = False) -> Iterator[Path]:
+    """A temporary working folder for one run, removed at the end unless ``keep`` (then its path is
+    printed, to look at the clips and outputs)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        if keep:
+            print(f"\nkept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def python_command(script: str, *args: Any) -> list[str]:

@@ -55,16 +55,14 @@ import json
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import make_clips, markdown_table, mib, result, run_child, verdict
+from bench_common import make_clips, markdown_table, mib, result, run_child, scratch, verdict
 
 FPS = 30
 FOOTAGE_FPS = 25
@@ -565,14 +563,13 @@ def main() -> None:
         return
 
     # The driver stays small (standard library only): every process it starts inherits its RSS mark.
-    work = Path(tempfile.mkdtemp(prefix="bench_warps_"))
-    spec_path = work / "spec.json"
-    forwarded = ["--worker-spec", str(spec_path), "--codec", args.codec]
-    forwarded += ["--ffmpeg-threads", str(args.ffmpeg_threads)]
-    forwarded += ["--num-videos", str(args.num_videos), "--seconds", str(args.seconds)]
-    forwarded += ["--clips", args.clips, "--height", str(args.height)]
-    forwarded += ["--videos", args.videos] if args.videos else []
-    try:
+    with scratch("bench_warps_", args.keep) as work:
+        spec_path = work / "spec.json"
+        forwarded = ["--worker-spec", str(spec_path), "--codec", args.codec]
+        forwarded += ["--ffmpeg-threads", str(args.ffmpeg_threads)]
+        forwarded += ["--num-videos", str(args.num_videos), "--seconds", str(args.seconds)]
+        forwarded += ["--clips", args.clips, "--height", str(args.height)]
+        forwarded += ["--videos", args.videos] if args.videos else []
         start = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--worker", "prepare", *forwarded], check=True)
         spec = json.loads(spec_path.read_text())
@@ -589,11 +586,6 @@ def main() -> None:
             print(f"running {APPROACHES[approach]} ...", flush=True)
             results[approach] = run_child([sys.executable, __file__, "--worker", approach, *forwarded])
         report(results, spec)
-    finally:
-        if args.keep:
-            print(f"\nkept the clips and shuffled copies in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ ARMS = {
 def build_pairs(model, processor, model_dir: Path, train_dir: Path, seed: int, warps, pair_type, min_change):
     """The warped recipe through PairPipeline with the fitted model, each clip asked its own benchmark
     question (as :func:`timewarp_hf.miniature.captioner_pairs`, plus the options under test)."""
-    from timewarp_hf.config import TimewarpConfig
+    from timewarp_hf.config import TimeWarpConfig
     from timewarp_hf.generation.transformers_backend import TransformersBackend
     from timewarp_hf.miniature import _benchmark_rows
     from timewarp_hf.pipeline import PairPipeline
@@ -67,7 +67,7 @@ def build_pairs(model, processor, model_dir: Path, train_dir: Path, seed: int, w
         options["min_warp_change"] = min_change
     rows, counters = [], Counter()
     for question, clips in sorted(by_question.items()):
-        config = TimewarpConfig(
+        config = TimeWarpConfig(
             name="beyond",
             recipe="warped",
             captioner=str(model_dir),

@@ -165,27 +165,12 @@ def _lmms_doc(benchmark: str, i: int, texts: list[str], options: list[str], gold
         }
     if benchmark in ("mvbench", "tvbench"):
         return {"candidates": texts, "answer": texts[gold] if benchmark == "mvbench" else letter}
-    if benchmark == "videomme":
-        return {
-            "question_id": str(i),
-            "duration": "short",
-            "domain": "Knowledge",
-            "sub_category": "Astronomy",
-            "task_type": "Temporal Perception",
-            "answer": letter,
-            "videoID": str(i),
-        }
-    if benchmark == "videomme_number_option":  # after the task's process_docs: "1. text", answer "2"
-        return {
-            "question_id": str(i),
-            "duration": "short",
-            "domain": "Knowledge",
-            "sub_category": "Astronomy",
-            "task_type": "Temporal Perception",
-            "options": [f"{k + 1}. {t}" for k, t in enumerate(texts)],
-            "answer": str(gold + 1),
-            "videoID": str(i),
-        }
+    if benchmark.startswith("videomme"):
+        doc = {"question_id": str(i), "videoID": str(i), "duration": "short", "domain": "Knowledge"}
+        doc.update(sub_category="Astronomy", task_type="Temporal Perception", answer=letter)
+        if benchmark == "videomme_number_option":  # after the task's process_docs: "1. text", answer "2"
+            doc.update(options=[f"{k + 1}. {t}" for k, t in enumerate(texts)], answer=str(gold + 1))
+        return doc
     if benchmark == "tomato":
         return {
             "question": "What happens?",
