@@ -143,7 +143,8 @@ def prepare(args: argparse.Namespace) -> None:
     """(Own process.) Make the clips unless ``--videos``; write the spec the workers read: the videos,
     their ground-truth scenes (``scenes.json``; detected, untimed, for videos it does not list) and the
     frame count a shuffled copy of each should have."""
-    from timewarp_hf.video import detect_scenes, find_videos, read_info
+    from timewarp_hf.scenes import detect_scenes
+    from timewarp_hf.video import find_videos, read_info
 
     spec_path = Path(args.worker_spec)
     work = spec_path.parent

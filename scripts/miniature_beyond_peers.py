@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     paths = mini._prepare(config)
     held_path = out / "pairs-explicit-test"
     if not held_path.is_dir():
-        held = mini.explicit_pairs(paths["test"], out / "hf_cache")
+        held = mini.explicit_pairs(paths["eval"], out / "hf_cache")
         held.shuffle(seed=0).select(range(min(config.held_out_pairs, len(held)))).save_to_disk(str(held_path))
     held_out = load_from_disk(str(held_path))
     runs = []
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 result = {
                     "seed": seed,
                     "arm": arm,
-                    **mini.evaluate(model, processor, paths["test"], folder / arm),
+                    **mini.evaluate(model, processor, paths["eval"], folder / arm),
                 }
                 result.update(pairs=0, no_change_skipped=0, held_out_explicit_reward_accuracy=float("nan"))
                 runs.append(result)
@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result = {
                 "seed": seed,
                 "arm": arm,
-                **mini.evaluate(model, processor, paths["test"], folder / arm),
+                **mini.evaluate(model, processor, paths["eval"], folder / arm),
                 "pairs": len(pairs),
                 "pair_types": dict(Counter(pairs["pair_type"])),
                 "no_change_skipped": counters.get("warp_skipped/no_change", 0),

@@ -41,10 +41,10 @@ def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
 
     out = Path(config.output_dir)
     paths = miniature._prepare(config)
-    for split, name in (("train", "pairs-explicit"), ("test", "pairs-explicit-test")):
+    for split, name in (("train", "pairs-explicit"), ("eval", "pairs-explicit-test")):
         if not (out / name).is_dir():
             pairs = miniature.explicit_pairs(paths[split], out / "hf_cache")
-            if split == "test":
+            if split == "eval":
                 pairs = pairs.shuffle(seed=0).select(range(min(config.held_out_pairs, len(pairs))))
             pairs.save_to_disk(str(out / name))
     folder = out / "seeds" / str(seed)
@@ -66,7 +66,7 @@ def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
         model.save_pretrained(models["timewarp"])
         processor.save_pretrained(models["timewarp"])
         shutil.rmtree(folder / "run", ignore_errors=True)
-    return {**models, "test": paths["test"]}
+    return {**models, "test": paths["eval"]}
 
 
 def _split_scores(predictions: Path) -> dict[str, dict[str, float]]:
