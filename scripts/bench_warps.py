@@ -62,7 +62,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import make_clips, markdown_table, mib, result, run_child, scratch, verdict
+from bench_common import make_clips, markdown_table, mib, python_command, result, run_child, scratch, verdict
 
 FPS = 30
 FOOTAGE_FPS = 25
@@ -572,7 +572,7 @@ def main() -> None:
         forwarded += ["--clips", args.clips, "--height", str(args.height)]
         forwarded += ["--videos", args.videos] if args.videos else []
         start = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--worker", "prepare", *forwarded], check=True)
+        subprocess.run(python_command(__file__, "--worker", "prepare", *forwarded), check=True)
         spec = json.loads(spec_path.read_text())
         made = "" if args.videos else f"made {WIDTH}x{HEIGHT}, {args.seconds:g} s at {FPS} fps, GOP {GOP}; "
         if not args.videos and args.clips == "footage":
@@ -585,7 +585,7 @@ def main() -> None:
         results = {}
         for approach in APPROACHES:
             print(f"running {APPROACHES[approach]} ...", flush=True)
-            results[approach] = run_child([sys.executable, __file__, "--worker", approach, *forwarded])
+            results[approach] = run_child(python_command(__file__, "--worker", approach, *forwarded))
         report(results, spec)
 
 
