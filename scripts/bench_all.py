@@ -1,4 +1,4 @@
-"""Run every speed bench and print one table of the ratios each measured in its own run.
+"""Run every speed benchmark and print one table of the ratios each measured in its own run.
 
 Each ``scripts/bench_*.py`` compares against a baseline measured in the same run and prints result lines
 (:func:`bench_common.result`); this collects them. ``--quick`` shrinks the workloads (fewer/shorter clips,

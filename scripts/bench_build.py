@@ -1,4 +1,4 @@
-"""Speed bench: what a TimeWarp pair build costs, and whether it batches and streams.
+"""Speed benchmark: what a TimeWarp pair build costs, and whether it batches and streams.
 
 Four measurements, all taken in one run and printed as one table with their ratios:
 
@@ -35,7 +35,7 @@ stream (memory flat in the number of videos). This script measures those claims 
 are too small to say anything about answer quality; absolute numbers depend on the machine.
 
 Run: ``OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_build.py [--videos 32]
-[--requests 64] [--sizes 50 500] [--rss-backends dummy tiny] [--keep]``. It is a bench, not a test: it
+[--requests 64] [--sizes 50 500] [--rss-backends dummy tiny] [--keep]``. It is a speed benchmark, not a test: it
 prints tables and result lines (:mod:`bench_common`) and asserts nothing.
 """
 
@@ -398,7 +398,7 @@ def main() -> None:
     with scratch("bench_build_", args.keep) as work:
         model = make_tiny_vlm(work / "tiny_qwen2_vl", "qwen2_vl")
         tiny = "transformers:tiny qwen2_vl"
-        say("timewarp-hf build bench")
+        say("timewarp-hf build speed benchmark")
         say(
             f"  {machine()}, torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
             f"datasets {datasets.__version__}, transformers {transformers.__version__}"
@@ -627,7 +627,7 @@ def main() -> None:
         say(markdown_table(["measure", "value", "verdict", "backend"], ratios))
         for measure, value, verdict_text, backend in ratios:
             result("build", f"{measure.strip()} [{backend}]", value, verdict_text or "report")
-        say(f"\ntotal bench time {time.perf_counter() - started:.0f} s")
+        say(f"\ntotal time {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
-"""What the speed benches (``scripts/bench_*.py``) share: result lines, tables, clips, child processes.
+"""What the speed benchmarks (``scripts/bench_*.py``) share: result lines, tables, clips, child processes.
 
-Every bench measures its baseline in the same run and prints each ratio as a result line,
+Every one measures its baseline in the same run and prints each ratio as a result line,
 ``RESULT {"bench": ..., "measure": ..., "value": ..., "target": ...}`` (:func:`result`), which
 ``scripts/bench_all.py`` collects with :func:`read_results`; tables are markdown (:func:`markdown_table`), so
-what a run prints pastes into the README as it is. A bench that measures in a fresh process (own peak RSS)
+what a run prints pastes into the README as it is. A benchmark that measures in a fresh process (own peak RSS)
 starts it with :func:`run_child`, which reads the child's answer from its last stdout line: that line is a
-hand-over between two processes of one bench, not a result. The scripts import this file as a sibling
+hand-over between two processes of one benchmark, not a result. The scripts import this file as a sibling
 module (``python scripts/bench_x.py`` puts ``scripts/`` on ``sys.path``); nothing in the package needs it.
 The experiments on the miniature reproduction (``scripts/miniature_*.py``) print their tables with it too.
 """
@@ -41,7 +41,7 @@ def result(bench: str, measure: str, value: str, target: str = "report") -> None
 
 
 def read_results(stdout: str) -> list[dict[str, str]]:
-    """The result lines in a bench's output, as dicts with :data:`RESULT_KEYS`."""
+    """The result lines in a speed benchmark's output, as dicts with :data:`RESULT_KEYS`."""
     return [
         json.loads(line[len(RESULT_TAG) :]) for line in stdout.splitlines() if line.startswith(RESULT_TAG)
     ]
@@ -138,7 +138,7 @@ def make_clips(
 
 
 def run_child(command: Sequence[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run one measuring process of a bench and return the JSON object on its last stdout line; a failure
+    """Run one measuring process of a benchmark and return the JSON object on its last stdout line; a failure
     raises with the tails of its output."""
     done = subprocess.run(list(command), capture_output=True, text=True, env=env)
     lines = done.stdout.strip().splitlines()

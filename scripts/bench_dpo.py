@@ -1,4 +1,4 @@
-"""Speed bench: TimeWarpDPOTrainer on video against TRL's own DPOTrainer on the same frames as images.
+"""Speed benchmark: TimeWarpDPOTrainer on video against TRL's own DPOTrainer on the same frames as images.
 
     python scripts/bench_dpo.py                       # tiny-architecture Qwen2-VL, widened, on CPU or GPU
     python scripts/bench_dpo.py --family smolvlm --steps 20
@@ -91,7 +91,7 @@ def run(workdir: Path, variant: str, steps: int, batch: int) -> dict:
     from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
     from trl import DPOConfig, DPOTrainer
 
-    from timewarp_hf.collator import load_clip
+    from timewarp_hf.clips import load_clip
     from timewarp_hf.trainer import TimeWarpDPOConfig, TimeWarpDPOTrainer, default_lora_config
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))

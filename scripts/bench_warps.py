@@ -1,4 +1,4 @@
-"""Speed bench: decode once and warp indices (ours) against cutting and re-encoding a shuffled copy (original).
+"""Speed benchmark: decode once and warp indices (ours) against cutting and re-encoding a shuffled copy (original).
 
 What is compared, per video, on the same clips and in the same run:
 
@@ -44,7 +44,7 @@ before importing torch, so FFmpeg does not inherit the worker's ~1 GB mark). FFm
 by default, as our decoder uses one thread; ``--ffmpeg-threads 0`` lets FFmpeg choose.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_warps.py [--clips footage --height 720] [--keep]``.
-This is a bench, not a test: it prints a table and result lines (:mod:`bench_common`) and asserts nothing
+This is a speed benchmark, not a test: it prints a table and result lines (:mod:`bench_common`) and asserts nothing
 about speed.
 """
 

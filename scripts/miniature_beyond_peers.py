@@ -19,7 +19,7 @@ Arms:
 The arms that do not use the curriculum keep the miniature's paired batches (a clip next to its time
 reversal); the curriculum sampler orders by difficulty instead, so ``multi_curriculum`` vs ``multi``
 compares the two orders, not a curriculum against random batches. An experiment on the miniature
-reproduction, not a speed bench (``scripts/bench_*.py``).
+reproduction, not a speed benchmark (``scripts/bench_*.py``).
 
     nice -n 10 python scripts/miniature_beyond_peers.py --output outputs/beyond_peers --seeds 0 1 2
 """
@@ -224,7 +224,8 @@ def _mean_std(values: list[float]) -> str:
 
 
 def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
-    from timewarp_hf.miniature import ORDER_TYPES, _temporal
+    from timewarp_hf.constants import ORDER_DEPENDENT_TYPES
+    from timewarp_hf.miniature import _temporal
 
     headers = ["arm", "pairs", "fake rejects skipped", "temporal (mean)", "temporal pairs"]
     headers.append("held-out explicit reward acc.")
@@ -234,7 +235,7 @@ def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
         if not rs:
             continue
         temporal = [_temporal(r["accuracy"]) for r in rs]
-        pairs_acc = [statistics.fmean(r["pair_accuracy"][t] for t in ORDER_TYPES) for r in rs]
+        pairs_acc = [statistics.fmean(r["pair_accuracy"][t] for t in ORDER_DEPENDENT_TYPES) for r in rs]
         held = [v for r in rs if (v := r["held_out_explicit_reward_accuracy"]) == v]  # NaN: no DPO
         counts = "/".join(str(r["pairs"]) for r in rs)
         skipped = "/".join(str(r["no_change_skipped"]) for r in rs)

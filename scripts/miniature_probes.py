@@ -12,7 +12,7 @@ event, playback, speed change) and the others (appearance, repetitions), average
     OMP_NUM_THREADS=1 python scripts/miniature_probes.py --seeds 0 1 2 --out outputs/probes
 
 The table it prints is the one in the README ("Temporal-sensitivity probes"). An experiment on the
-miniature reproduction, not a speed bench (``scripts/bench_*.py``).
+miniature reproduction, not a speed benchmark (``scripts/bench_*.py``).
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from pathlib import Path
 
 from bench_common import markdown_table
 
+from timewarp_hf.constants import ORDER_DEPENDENT_TYPES
 from timewarp_hf.evaluation import EvalArguments, run_eval
-from timewarp_hf.evaluation.runner import PROBES
-from timewarp_hf.miniature import ORDER_TYPES, MiniatureConfig
+from timewarp_hf.evaluation.probes import PROBES
+from timewarp_hf.miniature import MiniatureConfig
 
 
 def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
@@ -75,7 +76,7 @@ def _split_scores(predictions: Path) -> dict[str, dict[str, float]]:
     for line in predictions.read_text().splitlines():
         record = json.loads(line)
         if "probe_correct" in record:
-            groups["order" if record["category"] in ORDER_TYPES else "other"].append(record)
+            groups["order" if record["category"] in ORDER_DEPENDENT_TYPES else "other"].append(record)
     scores = {}
     for name, records in groups.items():
         n = len(records)
