@@ -14,7 +14,6 @@ data the model was trained on.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import textwrap
@@ -39,6 +38,7 @@ from .dpo_config import TimeWarpDPOConfig
 from .hub.model_card import update_model_card
 from .hub.privacy import scrub_local_paths
 from .sampling import GroupedSampler, curriculum_sampler
+from .warps import warp_record
 
 logger = logging.getLogger(__name__)
 
@@ -178,14 +178,7 @@ def _summarize_pairs(dataset: Any) -> dict[str, Any]:
             # a card goes to the Hub: local folders are named, never spelled out
             summary[column] = Counter(scrub_local_paths(str(v)) for v in dataset[column])
     if "warp" in columns:
-        names = Counter()
-        for value in dataset["warp"]:
-            try:
-                record = json.loads(value) if isinstance(value, str) else value
-                names[str(record.get("name", "unknown")) if isinstance(record, Mapping) else "unknown"] += 1
-            except json.JSONDecodeError:
-                names["unknown"] += 1
-        summary["warp"] = names
+        summary["warp"] = Counter(str(warp_record(v).get("name", "unknown")) for v in dataset["warp"])
     return summary
 
 
