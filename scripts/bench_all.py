@@ -1,20 +1,20 @@
-"""Run every benchmark script and print one table of the ratios each measured in its own run.
+"""Run every speed benchmark and print one table of the ratios each measured in its own run.
 
-Each ``scripts/bench_*.py`` compares against a baseline measured in the same process run and prints
-``RESULT {json}`` lines; this collects them. ``--quick`` shrinks the workloads (fewer/shorter clips,
+Each ``scripts/bench_*.py`` compares against a baseline measured in the same run and prints result lines
+(:func:`bench_common.result`); this collects them. ``--quick`` shrinks the workloads (fewer/shorter clips,
 fewer predictions) for a smoke run; the default sizes are the ones the README quotes. Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_common import machine, markdown_table, read_results
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,7 +47,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small workloads, for a smoke run")
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHES), help="run only these scripts")
     args = parser.parse_args()
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "HF_HUB_OFFLINE": "1"}
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the benches' setting, unless the caller chose one
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     fetched = HERE.parent / ".venv" / "lmms-eval-0.7.3"  # where scripts/test.sh unpacks it
     if "LMMS_EVAL_SRC" not in env and fetched.is_dir():
         env["LMMS_EVAL_SRC"] = str(fetched)
@@ -63,25 +64,17 @@ def main() -> int:
             capture_output=True,
             text=True,
         )
-        found = [
-            json.loads(line[len("RESULT ") :])
-            for line in done.stdout.splitlines()
-            if line.startswith("RESULT ")
-        ]
+        found = read_results(done.stdout)
         if done.returncode or not found:
             failures.append(script)
             print(done.stdout[-2000:] + done.stderr[-2000:], file=sys.stderr)
-        for row in found:
-            rows.append({**row, "seconds": time.perf_counter() - started})
-    print(
-        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
-        f"OMP_NUM_THREADS={env['OMP_NUM_THREADS']}{' (quick sizes)' if args.quick else ''}\n"
-    )
-    print("| benchmark | measure | value | target / verdict |\n|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['bench']} | {row['measure']} | {row['value']} | {row['target']} |")
+        rows += found
+        print(f"   {len(found)} results in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"\nmachine: {machine()}{' (quick sizes)' if args.quick else ''}\n")
+    table = [[f"bench_{r['bench']}.py", r["measure"], r["value"], r["target"]] for r in rows]
+    print(markdown_table(["bench", "measure", "value", "target / verdict"], table))
     if failures:
-        print(f"\nfailed or printed no RESULT: {', '.join(failures)}", file=sys.stderr)
+        print(f"\nfailed or printed no result line: {', '.join(failures)}", file=sys.stderr)
     return 1 if failures else 0
 
 

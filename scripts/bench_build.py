@@ -1,10 +1,10 @@
-"""Benchmark: what a TimeWarp pair build costs, and whether it batches and streams.
+"""Speed benchmark: what a TimeWarp pair build costs, and whether it batches and streams.
 
 Four measurements, all taken in one run and printed as one table with their ratios:
 
 1. **Build throughput** (pairs/s): a ``warped`` build (the default four warps) of a folder of distinct
    synthetic clips (48 frames, 96x64, three hard-cut scenes, a uniquely coloured moving square each)
-   through ``TimewarpBuilder(...).download_and_prepare()`` with a tiny random ``qwen2_vl`` model made by
+   through ``TimeWarpBuilder(...).download_and_prepare()`` with a tiny random ``qwen2_vl`` model made by
    ``make_tiny_vlm``, a fresh response cache and a fresh ``cache_dir`` ("cold"). For comparison the same
    build runs again into a new ``cache_dir`` with the now warm response cache ("warm": every generation is
    a cache hit), which is what a resumed build pays for work already done.
@@ -35,8 +35,8 @@ stream (memory flat in the number of videos). This script measures those claims 
 are too small to say anything about answer quality; absolute numbers depend on the machine.
 
 Run: ``OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_build.py [--videos 32]
-[--requests 64] [--sizes 50 500] [--rss-backends dummy tiny] [--keep]``. It is a benchmark, not a test:
-it prints a table and asserts nothing.
+[--requests 64] [--sizes 50 500] [--rss-backends dummy tiny] [--keep]``. It is a speed benchmark, not a test: it
+prints tables and result lines (:mod:`bench_common`) and asserts nothing.
 """
 
 from __future__ import annotations
@@ -45,22 +45,28 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench_common import (
+    machine,
+    make_clips,
+    markdown_table,
+    mib,
+    python_command,
+    result,
+    run_child,
+    scratch,
+    verdict,
+)
+
 DUMMY_SPEC = "bench-dummy"  # captioner spec the patched load_backend turns into FingerprintEchoBackend
-RESULT_TAG = "BENCH_RESULT "
 WARPS = ("reverse", "scene_shuffle", "segment_swap", "local_shuffle")
-DIRECTIONS = ("right", "left", "down", "up")
 BUILD_CLIP = {"num_frames": 48, "width": 96, "height": 64, "scenes": (16, 16, 16)}
 RSS_CLIP = {"num_frames": 16, "width": 64, "height": 64, "scenes": (6, 5, 5)}
 
@@ -87,33 +93,6 @@ def _quiet_libraries() -> None:
 
 
 # ------------------------------------------------------------------------------------------ the clips
-
-
-def make_clips(
-    directory: Path, count: int, *, num_frames: int, width: int, height: int, scenes: tuple[int, ...]
-) -> list[Path]:
-    """``count`` clips with distinct content: each square colour is unique up to 512 clips, and the
-    direction shifts with every further 512, so no two clips (below 2048) share a generation."""
-    from timewarp_hf.testing import make_synthetic_video
-
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        colour = (40 + 25 * (i % 8), 40 + 25 * ((i // 8) % 8), 40 + 25 * ((i // 64) % 8))
-        direction = DIRECTIONS[(i + i // 512) % len(DIRECTIONS)]
-        paths.append(
-            make_synthetic_video(
-                directory / f"clip_{i:04d}.mp4",
-                num_frames=num_frames,
-                fps=8,
-                width=width,
-                height=height,
-                direction=direction,
-                scenes=list(scenes),
-                square_color=colour,
-            )
-        )
-    return paths
 
 
 def link_subset(paths: list[Path], directory: Path) -> Path:
@@ -209,12 +188,12 @@ def run_build(
     max_new_tokens: int,
     batch_size: int,
 ) -> dict[str, Any]:
-    """One ``warped`` build through ``TimewarpBuilder.download_and_prepare``; wall time, summary, timers."""
-    from timewarp_hf import TimewarpBuilder
+    """One ``warped`` build through ``TimeWarpBuilder.download_and_prepare``; wall time, summary, timers."""
+    from timewarp_hf import TimeWarpBuilder
     from timewarp_hf.timewarp import SUMMARY_FILE
 
     timers = Timers()
-    builder = TimewarpBuilder(
+    builder = TimeWarpBuilder(
         base=str(base),
         recipe="warped",
         warps=list(WARPS),
@@ -255,11 +234,11 @@ def run_build(
 def prepare_alone(paths: list[Path], model: str) -> tuple[float, list[Any]]:
     """``PairPipeline.prepare`` over ``paths`` outside a build, with the build's config; returns the time
     and the prepared videos."""
-    from timewarp_hf.config import TimewarpConfig
+    from timewarp_hf.config import TimeWarpConfig
     from timewarp_hf.pipeline import PairPipeline
     from timewarp_hf.sources import BaseExample
 
-    pipeline = PairPipeline(TimewarpConfig(recipe="warped", warps=WARPS, captioner=model))
+    pipeline = PairPipeline(TimeWarpConfig(recipe="warped", warps=WARPS, captioner=model))
     start = time.perf_counter()
     prepared = [pipeline.prepare(BaseExample(video_id=p.stem, video=str(p))) for p in paths]
     return time.perf_counter() - start, prepared
@@ -322,7 +301,7 @@ def _reset_peak_rss() -> bool:
     return (_proc_status_kib("VmHWM") or 0) <= (_proc_status_kib("VmRSS") or 0) + 1024
 
 
-def run_child(args: argparse.Namespace) -> None:
+def child_main(args: argparse.Namespace) -> None:
     """``--child N``: one build over a prepared folder, then print its memory use as a JSON line.
 
     Reports ``ru_maxrss`` at the end (the process peak, imports included) and, after resetting the
@@ -340,7 +319,7 @@ def run_child(args: argparse.Namespace) -> None:
     start_rss = _proc_status_kib("VmRSS") or imports_peak
     work = Path(args.child_work)
     captioner = DUMMY_SPEC if args.child_backend == "dummy" else args.child_model
-    result = run_build(
+    measured = run_build(
         Path(args.child_base),
         captioner,
         work,
@@ -350,7 +329,7 @@ def run_child(args: argparse.Namespace) -> None:
         batch_size=8,
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result.update(
+    measured.update(
         build_peak_kib=_proc_status_kib("VmHWM") if reset else peak,
         peak_kib=peak,
         imports_peak_kib=imports_peak,
@@ -358,63 +337,21 @@ def run_child(args: argparse.Namespace) -> None:
         reset=reset,
         end_kib=_proc_status_kib("VmRSS"),
     )
-    print(RESULT_TAG + json.dumps(result), flush=True)
+    print(json.dumps(measured), flush=True)  # the last line: what spawn_child reads
 
 
 def spawn_child(size: int, backend: str, base: Path, model: Path, work: Path, args) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--child",
-        str(size),
-        "--child-backend",
-        backend,
-        "--child-base",
-        str(base),
-        "--child-model",
-        str(model),
-        "--child-work",
-        str(work),
-        "--max-new-tokens",
-        str(args.max_new_tokens),
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-    lines = [line for line in completed.stdout.splitlines() if line.startswith(RESULT_TAG)]
-    if completed.returncode or not lines:
-        raise RuntimeError(
-            f"child {size}/{backend} failed (rc {completed.returncode}):\n"
-            f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
-        )
-    return json.loads(lines[-1][len(RESULT_TAG) :])
-
-
-# ------------------------------------------------------------------------------------------ output
-
-
-def table(headers: list[str], rows: list[list[Any]]) -> str:
-    cells = [[str(c) for c in row] for row in [headers, *rows]]
-    widths = [max(len(row[k]) for row in cells) for k in range(len(headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append(
-            "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths)))
-        )
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _mib(kib: float, digits: int = 0) -> str:
-    return f"{kib / 1024:.{digits}f}"
+    """One ``--child`` build in a fresh process (its own peak RSS); its memory use."""
+    command = python_command(
+        __file__,
+        *("--child", size, "--child-backend", backend, "--child-base", base, "--child-model", model),
+        *("--child-work", work, "--max-new-tokens", args.max_new_tokens),
+    )
+    return run_child(command, env=dict(os.environ))
 
 
 def say(text: str) -> None:
     print(text, flush=True)
-
-
-def verdict(value: float, target: float, higher_is_better: bool) -> str:
-    ok = value >= target if higher_is_better else value <= target
-    return f"{'meets' if ok else 'MISSES'} target {'>=' if higher_is_better else '<='} {target:g}"
 
 
 def main() -> None:
@@ -447,7 +384,7 @@ def main() -> None:
     args = parser.parse_args()
     _setup_environment(args.progress)
     if args.child is not None:
-        run_child(args)
+        child_main(args)
         return
     _quiet_libraries()
 
@@ -458,16 +395,13 @@ def main() -> None:
     from timewarp_hf.testing import make_tiny_vlm
 
     started = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="bench_build_"))
-    try:
+    with scratch("bench_build_", args.keep) as work:
         model = make_tiny_vlm(work / "tiny_qwen2_vl", "qwen2_vl")
         tiny = "transformers:tiny qwen2_vl"
-        say("timewarp-hf build benchmark")
+        say("timewarp-hf build speed benchmark")
         say(
-            f"  {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
-            f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads, "
-            f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}), datasets {datasets.__version__}, "
-            f"transformers {transformers.__version__}"
+            f"  {machine()}, torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
+            f"datasets {datasets.__version__}, transformers {transformers.__version__}"
         )
         say(
             f"  model: tiny random qwen2_vl from make_tiny_vlm (CPU, float32); max_new_tokens="
@@ -478,27 +412,21 @@ def main() -> None:
         if "build" not in args.skip:
             clips = make_clips(work / "build_clips", args.videos, **BUILD_CLIP)
             cache = work / "responses_build.sqlite"
-            cold = run_build(
-                work / "build_clips",
-                str(model),
-                work,
-                "cold",
-                response_cache=cache,
-                max_new_tokens=args.max_new_tokens,
-                batch_size=args.batch_size,
-            )
-            warm = run_build(
-                work / "build_clips",
-                str(model),
-                work,
-                "warm",
-                response_cache=cache,
-                max_new_tokens=args.max_new_tokens,
-                batch_size=args.batch_size,
+            cold, warm = (  # the second build finds every answer in the response cache the first filled
+                run_build(
+                    work / "build_clips",
+                    str(model),
+                    work,
+                    tag,
+                    response_cache=cache,
+                    max_new_tokens=args.max_new_tokens,
+                    batch_size=args.batch_size,
+                )
+                for tag in ("cold", "warm")
             )
             alone, _ = prepare_alone(clips, str(model))
             say(
-                f"\n[1] build throughput: TimewarpBuilder(...).download_and_prepare(), {args.videos} clips "
+                f"\n[1] build throughput: TimeWarpBuilder(...).download_and_prepare(), {args.videos} clips "
                 f"{BUILD_CLIP['num_frames']}f {BUILD_CLIP['width']}x{BUILD_CLIP['height']}, "
                 f"generation_batch_size={args.batch_size}"
             )
@@ -518,7 +446,7 @@ def main() -> None:
                     ]
                 )
             say(
-                table(
+                markdown_table(
                     [
                         "build",
                         "backend",
@@ -538,39 +466,15 @@ def main() -> None:
             t = cold["timers"]
             other = cold["wall"] - t["prepare"] - t["generate"] - t["load_backend"]
             say(f"\n[2] where the cold build's {cold['wall']:.2f} s go ({tiny}; wrapped in this process)")
-            rows = [
-                [
-                    "decode: PairPipeline.prepare",
-                    cold["calls"]["prepare"],
-                    f"{t['prepare']:.2f}",
-                    f"{100 * t['prepare'] / cold['wall']:.1f}%",
-                ],
-                [
-                    "generate: CachedBackend.generate",
-                    cold["calls"]["generate"],
-                    f"{t['generate']:.2f}",
-                    f"{100 * t['generate'] / cold['wall']:.1f}%",
-                ],
-                [
-                    "load backend (model)",
-                    cold["calls"]["load_backend"],
-                    f"{t['load_backend']:.2f}",
-                    f"{100 * t['load_backend'] / cold['wall']:.1f}%",
-                ],
-                [
-                    "other (Arrow writing, warps, filter, hashing)",
-                    "",
-                    f"{other:.2f}",
-                    f"{100 * other / cold['wall']:.1f}%",
-                ],
-                [
-                    "cross-check: prepare alone, same clips",
-                    len(clips),
-                    f"{alone:.2f}",
-                    f"{100 * alone / cold['wall']:.1f}%",
-                ],
+            parts = [
+                ("decode: PairPipeline.prepare", cold["calls"]["prepare"], t["prepare"]),
+                ("generate: CachedBackend.generate", cold["calls"]["generate"], t["generate"]),
+                ("load backend (model)", cold["calls"]["load_backend"], t["load_backend"]),
+                ("other (Arrow writing, warps, filter, hashing)", "", other),
+                ("cross-check: prepare alone, same clips", len(clips), alone),
             ]
-            say(table(["part", "calls", "seconds", "share of build"], rows))
+            rows = [[name, calls, f"{s:.2f}", f"{100 * s / cold['wall']:.1f}%"] for name, calls, s in parts]
+            say(markdown_table(["part", "calls", "seconds", "share of build"], rows))
             wt = warm["timers"]
             say(
                 f"  warm build: decode {wt['prepare']:.2f} s = {100 * wt['prepare'] / warm['wall']:.1f}% "
@@ -613,14 +517,21 @@ def main() -> None:
                 for size in (8, 1)
             ]
             say(
-                table(
+                markdown_table(
                     ["generation", "backend", "requests", "median s", "rounds s", "requests/s", "chars out"],
                     rows,
                 )
             )
             say(f"  answers identical between batch 8 and batch 1: {b['same']}/{b['count']}")
             speedup = med[1] / med[8]
-            ratios.append(["batch 8 vs batch 1 speedup", f"{speedup:.2f}x", verdict(speedup, 3, True), tiny])
+            ratios.append(
+                [
+                    "batch 8 vs batch 1 speedup",
+                    f"{speedup:.2f}x",
+                    verdict(speedup, 3, higher_is_better=True, unit="x"),
+                    tiny,
+                ]
+            )
 
         if "rss" not in args.skip:
             spec = RSS_CLIP
@@ -648,11 +559,11 @@ def main() -> None:
                             f"{r['wall']:.1f}",
                             f"{r['pairs'] / r['wall']:.1f}",
                             f"{100 * r['timers']['prepare'] / r['wall']:.0f}%",
-                            _mib(r["peak_kib"]),
-                            _mib(r["start_kib"]),
-                            _mib(r["build_peak_kib"]),
-                            _mib(r["build_peak_kib"] - r["start_kib"], 1),
-                            _mib(r["end_kib"]),
+                            mib(r["peak_kib"]),
+                            mib(r["start_kib"]),
+                            mib(r["build_peak_kib"]),
+                            mib(r["build_peak_kib"] - r["start_kib"], 1),
+                            mib(r["end_kib"]),
                         ]
                     )
             headers = [
@@ -668,7 +579,7 @@ def main() -> None:
                 "growth",
                 "end",
             ]
-            say(table(headers, rows))
+            say(markdown_table(headers, rows))
             reset = all(r["reset"] for r in peaks.values())
             say(
                 "  MiB. ru_maxrss: the child's peak RSS (getrusage), imports included. build start: RSS after "
@@ -695,7 +606,7 @@ def main() -> None:
                         [
                             f"{name} {large} vs {small} videos",
                             f"{ratio:.3f}",
-                            verdict(ratio, 1.2, False),
+                            verdict(ratio, 1.2, higher_is_better=False),
                             label,
                         ]
                     )
@@ -713,25 +624,10 @@ def main() -> None:
                 )
 
         say("\nratios (all measured in this run)")
-        say(table(["measure", "value", "verdict", "backend"], ratios))
+        say(markdown_table(["measure", "value", "verdict", "backend"], ratios))
         for measure, value, verdict_text, backend in ratios:
-            print(
-                "RESULT "
-                + json.dumps(
-                    {
-                        "bench": "build",
-                        "measure": f"{measure.strip()} [{backend}]",
-                        "value": value,
-                        "target": verdict_text,
-                    }
-                )
-            )
-        say(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s")
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+            result("build", f"{measure.strip()} [{backend}]", value, verdict_text or "report")
+        say(f"\ntotal time {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

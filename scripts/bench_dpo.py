@@ -1,4 +1,4 @@
-"""Benchmark: TimeWarpDPOTrainer on video against TRL's own DPOTrainer on the same frames as images.
+"""Speed benchmark: TimeWarpDPOTrainer on video against TRL's own DPOTrainer on the same frames as images.
 
     python scripts/bench_dpo.py                       # tiny-architecture Qwen2-VL, widened, on CPU or GPU
     python scripts/bench_dpo.py --family smolvlm --steps 20
@@ -16,7 +16,7 @@ side alone (fetching and collating a batch, decoding included); peak memory of t
 imports, i.e. model, reference copy or adapter, data, optimizer state and activations (CUDA:
 ``max_memory_allocated``; CPU: peak RSS minus the RSS after imports, coarse at small sizes); tokens per
 sequence; parameters held (reference copy included) and trained; and the ratios TimeWarp / TRL-images and
-LoRA / full, also as ``RESULT`` lines for ``scripts/bench_all.py``.
+LoRA / full, also as result lines (:mod:`bench_common`) for ``scripts/bench_all.py``.
 
 The two paths do not hand the model the same number of tokens, so the per-token time ratio is printed
 too: Qwen-VL merges each pair of video frames into one group of tokens, while as images every frame is
@@ -31,11 +31,11 @@ import json
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_common import make_clips, markdown_table, python_command, result, run_child, verdict
 
 QUESTION = "Describe what happens in the video, in order."
 
@@ -52,7 +52,7 @@ def prepare(
     import torch
     from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
-    from timewarp_hf.testing import make_synthetic_video, make_tiny_vlm
+    from timewarp_hf.testing import make_tiny_vlm
 
     tiny = make_tiny_vlm(workdir / "tiny", family)
     config = AutoConfig.from_pretrained(tiny)
@@ -70,15 +70,7 @@ def prepare(
     AutoModelForImageTextToText.from_config(config).save_pretrained(workdir / "model")
     AutoProcessor.from_pretrained(tiny).save_pretrained(workdir / "model")
     rows = []
-    for k in range(videos):
-        path = make_synthetic_video(
-            workdir / f"video_{k}.mp4",
-            num_frames=48,
-            fps=8,
-            width=side,
-            height=side,
-            direction=("right", "left", "down", "up")[k % 4],
-        )
+    for k, path in enumerate(make_clips(workdir / "clips", videos, num_frames=48, width=side, height=side)):
         step = 48 // frames
         for q in range(pairs // videos):
             rows.append(
@@ -99,7 +91,7 @@ def run(workdir: Path, variant: str, steps: int, batch: int) -> dict:
     from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
     from trl import DPOConfig, DPOTrainer
 
-    from timewarp_hf.collator import load_clip
+    from timewarp_hf.clips import load_clip
     from timewarp_hf.trainer import TimeWarpDPOConfig, TimeWarpDPOTrainer, default_lora_config
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -139,13 +131,7 @@ def run(workdir: Path, variant: str, steps: int, batch: int) -> dict:
                     "rejected": [{"role": "assistant", "content": rejected}],
                 }
             )
-        trainer = DPOTrainer(
-            model=model,
-            args=DPOConfig(**common),
-            train_dataset=Dataset.from_list(data),
-            processing_class=processor,
-            peft_config=peft_config,
-        )
+        trainer_class, config_class = DPOTrainer, DPOConfig
     else:
         data = [
             {
@@ -163,13 +149,14 @@ def run(workdir: Path, variant: str, steps: int, batch: int) -> dict:
             }
             for row in rows
         ]
-        trainer = TimeWarpDPOTrainer(
-            model=model,
-            args=TimeWarpDPOConfig(**common),
-            train_dataset=Dataset.from_list(data),
-            processing_class=processor,
-            peft_config=peft_config,
-        )
+        trainer_class, config_class = TimeWarpDPOTrainer, TimeWarpDPOConfig
+    trainer = trainer_class(
+        model=model,
+        args=config_class(**common),
+        train_dataset=Dataset.from_list(data),
+        processing_class=processor,
+        peft_config=peft_config,
+    )
     # Data side alone: fetching rows and collating them (decoding included for TimeWarp).
     start, batches, tokens = time.perf_counter(), 0, 0.0
     for batch in trainer.get_train_dataloader():
@@ -210,11 +197,6 @@ def run(workdir: Path, variant: str, steps: int, batch: int) -> dict:
         "trainable_m": trainable / 1e6,
         "device": torch.cuda.get_device_name(0) if cuda else "cpu",
     }
-
-
-def result(measure: str, value: str, target: str) -> None:
-    """A machine-readable line for scripts/bench_all.py."""
-    print("RESULT " + json.dumps({"bench": "dpo", "measure": measure, "value": value, "target": target}))
 
 
 def _to_pil(frame):
@@ -261,20 +243,20 @@ def main() -> int:
         results: dict[str, list[dict]] = {}
         for _ in range(args.repeats):
             for variant in ("timewarp", "trl-images", "timewarp-full"):
-                cmd = [
-                    sys.executable,
+                command = python_command(
                     __file__,
-                    "--variant",
-                    variant,
-                    "--workdir",
-                    str(workdir),
-                    "--steps",
-                    str(args.steps),
-                    "--batch",
-                    str(args.batch),
-                ]
-                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-                results.setdefault(variant, []).append(json.loads(out.strip().splitlines()[-1]))
+                    *(
+                        "--variant",
+                        variant,
+                        "--workdir",
+                        workdir,
+                        "--steps",
+                        args.steps,
+                        "--batch",
+                        args.batch,
+                    ),
+                )
+                results.setdefault(variant, []).append(run_child(command))
     best = {
         v: min(rs, key=lambda r: r["step_s"])
         | {"peak_mb": min(r["peak_mb"] for r in rs), "collate_ms": min(r["collate_ms"] for r in rs)}
@@ -284,15 +266,13 @@ def main() -> int:
         f"device: {best['timewarp']['device']} | {args.family} text h{args.hidden}xL{args.layers}, "
         f"{args.frames} frames {args.side}x{args.side}, {args.batch} pairs/step, LoRA r128 unless 'full'"
     )
-    print(
-        f"{'variant':<15}{'s/step':>9}{'collate ms':>12}{'peak MB':>10}{'tokens/seq':>12}"
-        f"{'weights M':>11}{'trainable M':>13}"
-    )
-    for variant, r in best.items():
-        print(
-            f"{variant:<15}{r['step_s']:>9.3f}{r['collate_ms']:>12.1f}{r['peak_mb']:>10.1f}{r['tokens']:>12}"
-            f"{r['weights_m']:>11.1f}{r['trainable_m']:>13.1f}"
-        )
+    headers = ["variant", "s/step", "collate ms", "peak MB", "tokens/seq", "weights M", "trainable M"]
+    table = [
+        [v, f"{r['step_s']:.3f}", f"{r['collate_ms']:.1f}", f"{r['peak_mb']:.1f}", r["tokens"]]
+        + [f"{r['weights_m']:.1f}", f"{r['trainable_m']:.1f}"]
+        for v, r in best.items()
+    ]
+    print(markdown_table(headers, table))
     tw, trl, full = best["timewarp"], best["trl-images"], best["timewarp-full"]
     per_token = (tw["step_s"] / tw["tokens"]) / (trl["step_s"] / trl["tokens"])
     print(
@@ -305,23 +285,14 @@ def main() -> int:
         f"memory {tw['peak_mb'] / full['peak_mb']:.2f}x"
     )
     time_ratio, memory_ratio = tw["step_s"] / trl["step_s"], tw["peak_mb"] / trl["peak_mb"]
-    verdict = {True: "met", False: "missed"}
-    result(
-        f"vs TRL images ({args.family}), s/step",
-        f"{time_ratio:.2f}x",
-        f"<= 1.10x: {verdict[time_ratio <= 1.10]}",
-    )
-    result(f"vs TRL images ({args.family}), s/step per token", f"{per_token:.2f}x", "report")
-    result(
-        f"vs TRL images ({args.family}), peak memory",
-        f"{memory_ratio:.2f}x",
-        f"<= 1.05x: {verdict[memory_ratio <= 1.05]}",
-    )
-    result(
-        f"LoRA vs full fine-tuning ({args.family}), peak memory",
-        f"{tw['peak_mb'] / full['peak_mb']:.2f}x",
-        "report",
-    )
+    against = f"vs TRL images ({args.family})"
+    time_verdict = verdict(time_ratio, 1.10, higher_is_better=False, unit="x")
+    result("dpo", f"{against}, s/step", f"{time_ratio:.2f}x", time_verdict)
+    result("dpo", f"{against}, s/step per token", f"{per_token:.2f}x")
+    memory_verdict = verdict(memory_ratio, 1.05, higher_is_better=False, unit="x")
+    result("dpo", f"{against}, peak memory", f"{memory_ratio:.2f}x", memory_verdict)
+    lora = f"{tw['peak_mb'] / full['peak_mb']:.2f}x"
+    result("dpo", f"LoRA vs full fine-tuning ({args.family}), peak memory", lora)
     return 0
 
 

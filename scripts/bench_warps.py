@@ -1,4 +1,4 @@
-"""Benchmark: decode once and warp indices (ours) against cutting and re-encoding a shuffled copy (original).
+"""Speed benchmark: decode once and warp indices (ours) against cutting and re-encoding a shuffled copy (original).
 
 What is compared, per video, on the same clips and in the same run:
 
@@ -44,7 +44,8 @@ before importing torch, so FFmpeg does not inherit the worker's ~1 GB mark). FFm
 by default, as our decoder uses one thread; ``--ffmpeg-threads 0`` lets FFmpeg choose.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_warps.py [--clips footage --height 720] [--keep]``.
-This is a benchmark, not a test: it prints a table and asserts nothing about speed.
+This is a speed benchmark, not a test: it prints a table and result lines (:mod:`bench_common`) and asserts nothing
+about speed.
 """
 
 from __future__ import annotations
@@ -54,14 +55,14 @@ import json
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench_common import make_clips, markdown_table, mib, python_command, result, run_child, scratch, verdict
 
 FPS = 30
 FOOTAGE_FPS = 25
@@ -93,31 +94,29 @@ def scene_lengths(num_frames: int, rng: random.Random) -> list[int]:
     return lengths
 
 
-def make_clips(directory: Path, count: int, seconds: float) -> None:
-    """Write ``count`` synthetic clips and a ``scenes.json`` with their ground-truth scenes."""
-    from timewarp_hf.testing import DIRECTIONS, make_synthetic_video
-
+def make_synthetic(directory: Path, count: int, seconds: float) -> None:
+    """Write ``count`` synthetic clips (:func:`bench_common.make_clips`) and a ``scenes.json`` with their
+    ground-truth scenes."""
     num_frames = int(round(seconds * FPS))
+    lengths = [scene_lengths(num_frames, random.Random(k)) for k in range(count)]
+    paths = make_clips(
+        directory,
+        count,
+        num_frames=num_frames,
+        width=WIDTH,
+        height=HEIGHT,
+        fps=FPS,
+        scenes=lengths.__getitem__,
+        gop=GOP,
+    )
     truth = {}
-    for k in range(count):
-        lengths = scene_lengths(num_frames, random.Random(k))
-        direction = DIRECTIONS[k % len(DIRECTIONS)]
-        path = make_synthetic_video(
-            directory / f"clip_{k:02d}_{direction}.mp4",
-            width=WIDTH,
-            height=HEIGHT,
-            num_frames=num_frames,
-            fps=FPS,
-            scenes=lengths,
-            direction=direction,
-            gop=GOP,
-        )
+    for path, clip in zip(paths, lengths, strict=True):
         bounds = [0]
-        for length in lengths:
+        for length in clip:
             bounds.append(bounds[-1] + length)
         truth[path.name] = {
             "fps": FPS,
-            "scenes": [[bounds[i] / FPS, bounds[i + 1] / FPS] for i in range(len(lengths))],
+            "scenes": [[bounds[i] / FPS, bounds[i + 1] / FPS] for i in range(len(clip))],
         }
     (directory / SCENES_FILE).write_text(json.dumps(truth, indent=1))
 
@@ -144,7 +143,8 @@ def prepare(args: argparse.Namespace) -> None:
     """(Own process.) Make the clips unless ``--videos``; write the spec the workers read: the videos,
     their ground-truth scenes (``scenes.json``; detected, untimed, for videos it does not list) and the
     frame count a shuffled copy of each should have."""
-    from timewarp_hf.video import detect_scenes, find_videos, read_info
+    from timewarp_hf.scenes import detect_scenes
+    from timewarp_hf.video import find_videos, read_info
 
     spec_path = Path(args.worker_spec)
     work = spec_path.parent
@@ -155,7 +155,7 @@ def prepare(args: argparse.Namespace) -> None:
         make_footage(source, args.height)
     else:
         source = work / "clips"
-        make_clips(source, args.num_videos, args.seconds)
+        make_synthetic(source, args.num_videos, args.seconds)
     videos = find_videos(source)
     if not videos:
         raise SystemExit(f"no videos in {source}")
@@ -392,7 +392,7 @@ def worker(args: argparse.Namespace) -> None:
         checks.append(one(video))
         times.append(time.perf_counter() - start)
     own = resource.getrusage(resource.RUSAGE_SELF)
-    result = {
+    measured = {
         "approach": approach,
         "times": times,
         "cpu": own.ru_utime + own.ru_stime - cpu_start,
@@ -402,14 +402,10 @@ def worker(args: argparse.Namespace) -> None:
         "rss_ffmpeg_kib": launcher.close() if launcher else 0,
         "checks": checks,
     }
-    print(json.dumps(result))
+    print(json.dumps(measured))  # the last line: what the driver's run_child reads
 
 
 # ------------------------------------------------------------------------------------------- the table
-
-
-def _mib(kib: float) -> str:
-    return f"{kib / 1024:.0f}"
 
 
 def report(results: dict[str, dict], spec: dict) -> None:
@@ -434,20 +430,16 @@ def report(results: dict[str, dict], spec: dict) -> None:
     row("  decode 8 from copy (s)", lambda r: stage(r, "decode"))
     row("CPU, python (s)", lambda r: f"{r['cpu']:.2f}")
     row("CPU, ffmpeg children (s)", lambda r: f"{r['ffmpeg_cpu']:.2f}" if r["rss_ffmpeg_kib"] else "-")
-    row("peak RSS python (MiB)", lambda r: _mib(r["rss_self_kib"]))
-    row("  floor: after imports (MiB)", lambda r: _mib(r["rss_floor_kib"]))
-    row("  above the floor (MiB)", lambda r: _mib(r["rss_self_kib"] - r["rss_floor_kib"]))
-    row("peak RSS ffmpeg child (MiB)", lambda r: _mib(r["rss_ffmpeg_kib"]) if r["rss_ffmpeg_kib"] else "-")
-    row("peak RSS python + ffmpeg (MiB)", lambda r: _mib(r["rss_self_kib"] + r["rss_ffmpeg_kib"]))
+    row("peak RSS python (MiB)", lambda r: mib(r["rss_self_kib"]))
+    row("  floor: after imports (MiB)", lambda r: mib(r["rss_floor_kib"]))
+    row("  above the floor (MiB)", lambda r: mib(r["rss_self_kib"] - r["rss_floor_kib"]))
+    row("peak RSS ffmpeg child (MiB)", lambda r: mib(r["rss_ffmpeg_kib"]) if r["rss_ffmpeg_kib"] else "-")
+    row("peak RSS python + ffmpeg (MiB)", lambda r: mib(r["rss_self_kib"] + r["rss_ffmpeg_kib"]))
     base = sum(results["b"]["times"])
     row("wall ratio (b) / this", lambda r: f"{base / sum(r['times']):.1f}x")
 
-    width = max(len(label) for label, _ in rows) + 2
-    col_width = max(len(APPROACHES[c]) for c in cols) + 2
     print()
-    print(" " * width + "".join(APPROACHES[c].ljust(col_width) for c in cols))
-    for label, values in rows:
-        print(label.ljust(width) + "".join(v.ljust(col_width) for v in values))
+    print(markdown_table(["", *(APPROACHES[c] for c in cols)], [[label, *values] for label, values in rows]))
 
     print()
     for approach in ("a", "a0"):
@@ -501,18 +493,21 @@ def report(results: dict[str, dict], spec: dict) -> None:
 
     ratio = base / sum(results["a"]["times"])
     ratio0 = base / sum(results["a0"]["times"])
-    print(f"\nratio (b)/(a) = {ratio:.1f}x  (target >= 20x: {'met' if ratio >= 20 else 'NOT met'})")
+    print(f"\nratio (b)/(a) = {ratio:.1f}x  (target {verdict(ratio, 20, higher_is_better=True, unit='x')})")
     print(f"ratio (b)/(a0) = {ratio0:.1f}x  (same ground-truth scenes on both sides)")
     clips = spec["label"]
-    result("warps", f"cut+re-encode / decode-once (scenes detected), {clips}", f"{ratio:.1f}x", ">= 20x")
-    result("warps", f"cut+re-encode / decode-once (metadata scenes), {clips}", f"{ratio0:.1f}x", ">= 20x")
-    result("warps", f"scene detection / decoding every frame once, {clips}", f"{cost:.2f}", "<= 1.2")
+    speedup = verdict(ratio, 20, higher_is_better=True, unit="x")
+    result("warps", f"cut+re-encode / decode-once (scenes detected), {clips}", f"{ratio:.1f}x", speedup)
+    speedup0 = verdict(ratio0, 20, higher_is_better=True, unit="x")
+    result("warps", f"cut+re-encode / decode-once (metadata scenes), {clips}", f"{ratio0:.1f}x", speedup0)
+    detection = verdict(cost, 1.2, higher_is_better=False)
+    result("warps", f"scene detection / decoding every frame once, {clips}", f"{cost:.2f}", detection)
     p_ours, r_ours = scores["ours vs PySceneDetect, hard-cut clips"]
     result(
         "warps",
         f"cuts: ours vs PySceneDetect on the hard-cut clips, precision / recall (+-2 frames), {clips}",
         f"{p_ours:.2f} / {r_ours:.2f}",
-        ">= 0.95",
+        verdict(min(p_ours, r_ours), 0.95, higher_is_better=True),
     )
     p_true, r_true = scores["ours vs truth"]
     p_psd, r_psd = scores["PySceneDetect vs truth"]
@@ -520,13 +515,11 @@ def report(results: dict[str, dict], spec: dict) -> None:
         "warps",
         f"cuts vs truth (gradual transitions by their span), precision / recall, {clips}",
         f"ours {p_true:.2f} / {r_true:.2f}; PySceneDetect {p_psd:.2f} / {r_psd:.2f}",
-        "report",
     )
     result(
         "warps",
         f"detection time: PySceneDetect (own decode) / our one pass (a), {clips}",
         f"{psd_time / our_scan:.2f}x",
-        "report",
     )
 
 
@@ -542,11 +535,6 @@ def match(found: dict[str, list[int]], reference: dict[str, list[tuple[int, int]
     total_found = sum(len(c) for c in found.values())
     total_reference = sum(len(c) for c in reference.values())
     return (hits / total_found if total_found else 1.0, covered / total_reference if total_reference else 1.0)
-
-
-def result(bench: str, measure: str, value: str, target: str) -> None:
-    """A machine-readable line for scripts/bench_all.py."""
-    print("RESULT " + json.dumps({"bench": bench, "measure": measure, "value": value, "target": target}))
 
 
 def main() -> None:
@@ -576,16 +564,15 @@ def main() -> None:
         return
 
     # The driver stays small (standard library only): every process it starts inherits its RSS mark.
-    work = Path(tempfile.mkdtemp(prefix="bench_warps_"))
-    spec_path = work / "spec.json"
-    forwarded = ["--worker-spec", str(spec_path), "--codec", args.codec]
-    forwarded += ["--ffmpeg-threads", str(args.ffmpeg_threads)]
-    forwarded += ["--num-videos", str(args.num_videos), "--seconds", str(args.seconds)]
-    forwarded += ["--clips", args.clips, "--height", str(args.height)]
-    forwarded += ["--videos", args.videos] if args.videos else []
-    try:
+    with scratch("bench_warps_", args.keep) as work:
+        spec_path = work / "spec.json"
+        forwarded = ["--worker-spec", str(spec_path), "--codec", args.codec]
+        forwarded += ["--ffmpeg-threads", str(args.ffmpeg_threads)]
+        forwarded += ["--num-videos", str(args.num_videos), "--seconds", str(args.seconds)]
+        forwarded += ["--clips", args.clips, "--height", str(args.height)]
+        forwarded += ["--videos", args.videos] if args.videos else []
         start = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--worker", "prepare", *forwarded], check=True)
+        subprocess.run(python_command(__file__, "--worker", "prepare", *forwarded), check=True)
         spec = json.loads(spec_path.read_text())
         made = "" if args.videos else f"made {WIDTH}x{HEIGHT}, {args.seconds:g} s at {FPS} fps, GOP {GOP}; "
         if not args.videos and args.clips == "footage":
@@ -598,15 +585,8 @@ def main() -> None:
         results = {}
         for approach in APPROACHES:
             print(f"running {APPROACHES[approach]} ...", flush=True)
-            command = [sys.executable, __file__, "--worker", approach, *forwarded]
-            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-            results[approach] = json.loads(done.stdout.strip().splitlines()[-1])
+            results[approach] = run_child(python_command(__file__, "--worker", approach, *forwarded))
         report(results, spec)
-    finally:
-        if args.keep:
-            print(f"\nkept the clips and shuffled copies in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

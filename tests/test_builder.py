@@ -8,9 +8,9 @@ import pytest
 from datasets import load_dataset
 
 import timewarp_hf  # noqa: F401  (registers "timewarp")
-from timewarp_hf.config import TimewarpConfigError
+from timewarp_hf.config import TimeWarpConfigError
 from timewarp_hf.testing import CORRUPT_KINDS, make_corrupt_video, make_sample_videos
-from timewarp_hf.timewarp import SUMMARY_FILE, NoPairsError, TimewarpBuilder
+from timewarp_hf.timewarp import SUMMARY_FILE, NoPairsError, TimeWarpBuilder
 
 from .pairs import build_summary, pair_texts
 from .servers import transformers_serve
@@ -82,7 +82,7 @@ def test_explicit_build_through_openai_backend_on_real_server(tmp_path, tiny_lm,
 def test_explicit_recipe_turns_parsed_qa_into_pairs(tmp_path, sample_videos):
     """The explicit recipe's logic with a scripted LLM: true-order captions give chosen answers, the
     shuffled order gives rejected ones, the scene permutation is recorded, and retries are bounded."""
-    from timewarp_hf.config import TimewarpConfig
+    from timewarp_hf.config import TimeWarpConfig
     from timewarp_hf.generation import GenerationBackend
     from timewarp_hf.pipeline import PairPipeline
     from timewarp_hf.sources import BaseSource
@@ -108,7 +108,7 @@ def test_explicit_recipe_turns_parsed_qa_into_pairs(tmp_path, sample_videos):
                     out.append("I refuse to use the format")  # forces one retry
             return out
 
-    config = TimewarpConfig(
+    config = TimeWarpConfig(
         name="t", base=str(sample_videos), recipe="explicit", generator="scripted", seed=1
     )
     source = BaseSource(str(sample_videos))
@@ -180,7 +180,7 @@ def test_builder_class_and_dataset_object_base(tmp_path, sample_videos, tiny_vlm
     base = datasets.Dataset.from_dict(
         {"video": [str(p) for p in sorted(sample_videos.glob("*.mp4"))], "video_id": ["a", "b", "c"]}
     ).cast_column("video", datasets.Video())
-    builder = TimewarpBuilder(
+    builder = TimeWarpBuilder(
         base=base,
         captioner=tiny_vlm,
         warps=("reverse",),
@@ -240,17 +240,17 @@ def test_videofolder_metadata_outside_the_base_is_rejected(tmp_path, tiny_vlm, i
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"recipe": "magic"}, "TimewarpConfig.recipe='magic' is invalid: accepted values: explicit, warped"),
-        ({"warps": ["rewind"]}, "TimewarpConfig.warps='rewind' is invalid: unknown warp"),
-        ({"captioner": None}, "TimewarpConfig.captioner=None is invalid: the warped recipe needs"),
-        ({"max_similarity": 1.5}, "TimewarpConfig.max_similarity=1.5 is invalid"),
-        ({"num_frames": 1}, "TimewarpConfig.num_frames=1 is invalid"),
+        ({"recipe": "magic"}, "TimeWarpConfig.recipe='magic' is invalid: accepted values: explicit, warped"),
+        ({"warps": ["rewind"]}, "TimeWarpConfig.warps='rewind' is invalid: unknown warp"),
+        ({"captioner": None}, "TimeWarpConfig.captioner=None is invalid: the warped recipe needs"),
+        ({"max_similarity": 1.5}, "TimeWarpConfig.max_similarity=1.5 is invalid"),
+        ({"num_frames": 1}, "TimeWarpConfig.num_frames=1 is invalid"),
         ({"templates": {"nope": "x"}}, "known templates"),
-        ({"implicit_rejections": ["blur"]}, "TimewarpConfig.implicit_rejections='blur'"),
+        ({"implicit_rejections": ["blur"]}, "TimeWarpConfig.implicit_rejections='blur'"),
     ],
 )
 def test_bad_config_fails_before_decoding(tmp_path, kwargs, message, isolated_datasets_cache):
     options = {"captioner": "unused-model", **kwargs}
-    with pytest.raises(TimewarpConfigError) as info:
+    with pytest.raises(TimeWarpConfigError) as info:
         load_dataset("timewarp", base=str(tmp_path), split="train", **options)
     assert message in str(info.value)

@@ -10,7 +10,7 @@ import torch
 from datasets import Dataset, Video
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from timewarp_hf import collator as collator_module
+from timewarp_hf import clips as clips_module
 from timewarp_hf.collator import SKIPPED_VIDEOS_KEY, VideoPreferenceCollator, load_clip
 from timewarp_hf.testing import (
     VLM_FAMILIES,
@@ -117,7 +117,7 @@ def test_every_family_collates_a_dpo_batch_its_model_accepts(family, tiny_vlm, c
 
 def test_each_video_is_opened_and_decoded_once_per_batch(tiny_vlm, counter_video, left_video, monkeypatch):
     calls = {"open": 0, "decode": 0}
-    real_open, real_decode = collator_module.open_video, collator_module.decode_frames
+    real_open, real_decode = clips_module.open_video, clips_module.decode_frames
 
     def counting_open(*args, **kwargs):
         calls["open"] += 1
@@ -127,8 +127,8 @@ def test_each_video_is_opened_and_decoded_once_per_batch(tiny_vlm, counter_video
         calls["decode"] += 1
         return real_decode(*args, **kwargs)
 
-    monkeypatch.setattr(collator_module, "open_video", counting_open)
-    monkeypatch.setattr(collator_module, "decode_frames", counting_decode)
+    monkeypatch.setattr(clips_module, "open_video", counting_open)
+    monkeypatch.setattr(clips_module, "decode_frames", counting_decode)
     collator = VideoPreferenceCollator(AutoProcessor.from_pretrained(tiny_vlm("qwen2_vl")), num_frames=4)
     rows = [
         builder_row(counter_video, "a", frame_indices=[0, 10, 20, 30], question="What moves?"),

@@ -17,18 +17,18 @@ import datasets
 import pytest
 import torch
 
-from timewarp_hf.cli import main
+from timewarp_hf.cli import main, run
 from timewarp_hf.evaluation import (
     ADAPTERS,
     EvalArguments,
     compare_scores,
+    format_scores,
     load_examples,
     load_scores,
     resolve_benchmark,
     run_eval,
 )
 from timewarp_hf.evaluation.likelihood import LikelihoodScorer, video_metadata
-from timewarp_hf.evaluation.runner import presentation_fps
 from timewarp_hf.generation.transformers_backend import TransformersBackend
 from timewarp_hf.hub import eval_results_from_dict
 from timewarp_hf.recipes.base import video_messages
@@ -294,7 +294,7 @@ def _nextqa(root: Path, clip: Path) -> Path:
 
 
 def _timewarp_mcq(root: Path, clip: Path) -> Path:
-    from timewarp_hf.benchmarks import make_mcq_benchmark
+    from timewarp_hf.mcq_benchmark import make_mcq_benchmark
 
     def text(value: str) -> list[dict]:
         return [{"role": "assistant", "content": [{"type": "text", "text": value}]}]
@@ -638,7 +638,7 @@ def test_likelihood_run_picks_the_most_likely_option(benchmarks, tiny, tmp_path)
     )
     example = load_examples(*resolve_benchmark(source["benchmark"])).examples[0]
     frames = sample_frames(example.video, num_frames=8)
-    fps = presentation_fps(frames)
+    fps = frames.presentation_fps
     assert fps == 8.0  # every frame of an 8 fps clip: shown at its own rate
     scorer = LikelihoodScorer(model, processor)
     direct = [
@@ -676,7 +676,7 @@ def test_adapter_is_applied_as_peft_computes_it(benchmarks, tiny, tmp_path):
     example = load_examples(*resolve_benchmark(source["benchmark"])).examples[0]
     frames = sample_frames(example.video, num_frames=8)
     unmerged = scorer.score(
-        video_messages(example.question), frames.data, presentation_fps(frames), example.options
+        video_messages(example.question), frames.data, frames.presentation_fps, example.options
     )
     assert logprobs[1][0] == pytest.approx(unmerged, abs=1e-4)
 
@@ -799,7 +799,7 @@ def test_compare_prints_the_table_and_writes_the_card_results(tmp_path, capsys):
     assert results == {"tempcompass": {"multi_choice_accuracy": 62.5}}
     entries = eval_results_from_dict(results)
     assert entries[0].dataset_type == "lmms-eval/TempCompass" and entries[0].metric_value == 62.5
-    assert main(["eval", "--compare", str(base), str(tuned), "--output", str(tmp_path / "card.json")]) == 0
+    assert main(["compare", str(base), str(tuned), "--output", str(tmp_path / "card.json")]) == 0
     assert "| direction | 60.0 | 70.0 | +10.0 |" in capsys.readouterr().out
     assert json.loads((tmp_path / "card.json").read_text()) == results
 
@@ -842,15 +842,22 @@ def test_cli_runs_and_prints_the_category_table(benchmarks, tiny, tmp_path, caps
         ),
         (["--benchmark", "nextqa", "--scoring", "beam"], "invalid choice: 'beam'"),
         (["--benchmark", "nextqa", "--num-frames", "1"], "num_frames and max_frames must be >= 2"),
-        (["--compare", "a.json", "b.json", "--benchmark", "nextqa"], "it takes no --model or --benchmark"),
-        ([], "--model and --benchmark are required"),
+        ([], "the following arguments are required: --benchmark"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(argv, message, tiny, capsys):
-    model = [] if argv and argv[0] == "--compare" else ["--model", tiny]
-    with pytest.raises(SystemExit) as raised:
-        main(["eval", *(model if argv else []), *argv])
-    assert message in str(raised.value) + capsys.readouterr().err
+    try:
+        code = run(["eval", "--model", tiny, *argv])
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_compare_needs_both_runs(capsys):
+    with pytest.raises(SystemExit):
+        run(["compare", "base.json"])
+    assert "the following arguments are required: TUNED" in capsys.readouterr().err
 
 
 def test_bad_data_is_refused_before_the_model_loads(benchmarks, tiny, tmp_path):
@@ -1081,7 +1088,7 @@ def test_scores_record_the_dataset_revision_and_rows(tmp_path, benchmarks, tiny,
 
 
 def test_probe_orders_come_from_the_package_warps():
-    from timewarp_hf.evaluation.runner import probe_indices
+    from timewarp_hf.evaluation.probes import probe_indices
 
     frames = [0, 3, 6, 9, 12, 15, 18, 21]
     assert probe_indices("reverse", frames, "q1") == frames[::-1]
@@ -1167,7 +1174,7 @@ def test_eval_probe_scores_the_same_questions_on_warped_frames(scoring, tmp_path
     assert scores["model_index"]["synthetic_temporal"][f"reverse_drop{suffix}"] == 50.0
     records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert all("probe_prediction" in r and "probe_correct" in r and r["probe_indices"] for r in records)
-    assert "temporal sensitivity (reverse probe" in runner.format_scores(scores)
+    assert "temporal sensitivity (reverse probe" in format_scores(scores)
     # a re-run answers nothing again; a run without the probe into the same folder is refused
     seen.clear()
     again = run_eval(args)

@@ -3,9 +3,9 @@ import json
 import datasets
 import pytest
 
-from timewarp_hf.benchmarks import make_mcq_benchmark
 from timewarp_hf.cli import main
 from timewarp_hf.export import to_llava_hound
+from timewarp_hf.mcq_benchmark import make_mcq_benchmark
 
 
 def _pairs(video):
@@ -103,9 +103,9 @@ def test_build_command_saves_pairs_summary_and_llava_json(
 
 
 def test_build_command_reports_bad_config(tmp_path, isolated_datasets_cache):
-    from timewarp_hf.config import TimewarpConfigError
+    from timewarp_hf.config import TimeWarpConfigError
 
-    with pytest.raises(TimewarpConfigError, match="TimewarpConfig.recipe='nope'"):
+    with pytest.raises(TimeWarpConfigError, match="TimeWarpConfig.recipe='nope'"):
         main(
             [
                 "build",

@@ -9,7 +9,7 @@ import torch
 from datasets import load_dataset
 
 import timewarp_hf  # noqa: F401  (registers "timewarp")
-from timewarp_hf.config import DEFAULT_MIN_WARP_CHANGE, TimewarpConfig, TimewarpConfigError
+from timewarp_hf.config import DEFAULT_MIN_WARP_CHANGE, TimeWarpConfig, TimeWarpConfigError
 from timewarp_hf.generation import GenerationBackend
 from timewarp_hf.pipeline import PairPipeline, summarize_counters
 from timewarp_hf.recipes.base import frame_change
@@ -42,7 +42,7 @@ def moving_video(assets):
 def run(video, **options):
     options = {"warps": WARPS, "max_similarity": 1.0, **options}
     pipeline = PairPipeline(
-        TimewarpConfig(name="t", recipe="warped", captioner="stub", **options), captioner=Numbered()
+        TimeWarpConfig(name="t", recipe="warped", captioner="stub", **options), captioner=Numbered()
     )
     return list(pipeline.run([BaseExample("clip", str(video))])), summarize_counters(pipeline.counters)
 
@@ -67,8 +67,8 @@ def test_the_threshold_is_an_option(static_video, moving_video):
     assert len(records) == len(WARPS) and "no_change" not in summary["warp_skipped"]
     records, summary = run(moving_video, min_warp_change=0.5)  # above every change of a small square
     assert records == [] and summary["warp_skipped"] == {"no_change": len(WARPS)}
-    with pytest.raises(TimewarpConfigError, match="min_warp_change"):
-        TimewarpConfig(name="t", recipe="warped", captioner="stub", min_warp_change=1.5)
+    with pytest.raises(TimeWarpConfigError, match="min_warp_change"):
+        TimeWarpConfig(name="t", recipe="warped", captioner="stub", min_warp_change=1.5)
 
 
 def test_frame_change_is_order_aware():

@@ -582,7 +582,7 @@ def test_staged_card_loads_the_repo_where_the_trainer_card_loads_its_folder(trai
 
 
 def test_model_index_records_the_benchmark_version_scored(trainer_output, tmp_path):
-    """`timewarp eval --compare --output x.json` writes x.datasets.json beside it; push reads both."""
+    """`timewarp compare --output x.json` writes x.datasets.json beside it; push reads both."""
     results = tmp_path / "eval" / "model_index.json"
     results.parent.mkdir()
     results.write_text(json.dumps({"TempCompass": {"accuracy": 0.61}}))

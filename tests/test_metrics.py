@@ -1,24 +1,35 @@
 """Metrics: answer extraction per benchmark, the evaluate modules, and agreement with lmms-eval.
 
 The agreement tests load lmms-eval's own task code and evaluator-level code by file path (see
-scripts/bench_metrics.py) from ``$LMMS_EVAL_SRC`` (an unpacked lmms-eval wheel) or an installed copy. They
+``timewarp_hf.testing.lmms_eval_reference``) from ``$LMMS_EVAL_SRC`` (an unpacked lmms-eval wheel) or an installed copy. They
 skip when neither exists, except under ``CI=true``, where a missing lmms-eval fails them: the promise that
 reference mode scores as lmms-eval does must not vanish from CI unnoticed.
 """
 
 import doctest
 import importlib
-import importlib.util
 import math
 import os
 import socket
-import sys
 from pathlib import Path
 
 import pytest
 
 from timewarp_hf.metrics import BENCHMARKS, METRICS, extraction, load_metric, metric_path
 from timewarp_hf.metrics.extraction import answer_reader, extract_answer, extract_choice, extract_yes_no
+from timewarp_hf.testing.lmms_eval_reference import (
+    LmmsEval,
+    lmms_eval_score,
+    lmms_eval_vinoground,
+    write_vinoground_answers,
+)
+from timewarp_hf.testing.mcq_outputs import (
+    make_rows,
+    make_vinoground_rows,
+    temporal_mcq_inputs,
+    verdicts_of,
+    vinoground_inputs,
+)
 
 OPTIONS = ["walking slowly", "running", "turning left", "sitting down"]
 
@@ -546,40 +557,30 @@ def test_paired_yes_no():
 # ------------------------------------------------------------------------------------------------
 
 
-def _bench_script():
-    """scripts/bench_metrics.py, which holds the lmms-eval loader and the synthetic outputs."""
-    name = "timewarp_bench_metrics"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[1] / "scripts" / "bench_metrics.py"
-        )
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="module")
 def lmms_eval():
-    bench = _bench_script()
-    root = bench.LmmsEval.locate()
+    root = LmmsEval.locate()
     if root is None:
-        message = "lmms-eval not found: set LMMS_EVAL_SRC to an unpacked lmms-eval wheel (see scripts/bench_metrics.py)"
+        message = (
+            "lmms-eval not found: set LMMS_EVAL_SRC to an unpacked lmms-eval wheel "
+            "(see timewarp_hf.testing.lmms_eval_reference)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}; under CI=true the agreement tests must run")
         pytest.skip(message)
-    with bench.LmmsEval(root) as lmms:
-        yield bench, lmms
+    with LmmsEval(root) as lmms:
+        yield lmms
 
 
 @pytest.mark.parametrize("benchmark", [name for name in BENCHMARKS if name != "generic"])
 def test_reference_mode_agrees_with_lmms_eval(lmms_eval, benchmark):
-    bench, lmms = lmms_eval
-    rows = bench.make_rows(benchmark, 300, seed=1)
-    verdicts, lmms_accuracy = bench.lmms_eval_score(lmms, benchmark, rows)
+    lmms = lmms_eval
+    rows = make_rows(benchmark, 300, seed=1)
+    verdicts, lmms_accuracy = lmms_eval_score(lmms, benchmark, rows)
     metric = load_metric("temporal_mcq", benchmark=benchmark, mode="reference", keep_in_memory=True)
-    result = metric.compute(**bench.temporal_mcq_inputs(rows))
+    result = metric.compute(**temporal_mcq_inputs(rows))
     if verdicts is not None:  # TemporalBench is scored in aggregate only
-        ours = bench.verdicts_of(result, rows)
+        ours = verdicts_of(result, rows)
         disagreements = [
             (row.prediction, row.reference) for row, a, b in zip(rows, ours, verdicts, strict=True) if a != b
         ]
@@ -588,12 +589,12 @@ def test_reference_mode_agrees_with_lmms_eval(lmms_eval, benchmark):
 
 
 def test_vinoground_reference_agrees_with_lmms_eval(lmms_eval):
-    bench, lmms = lmms_eval
-    rows = bench.make_vinoground_rows(seed=1)
-    bench.write_vinoground_answers(lmms, rows)
-    expected = bench.lmms_eval_vinoground(lmms, rows)
+    lmms = lmms_eval
+    rows = make_vinoground_rows(seed=1)
+    write_vinoground_answers(lmms, rows)
+    expected = lmms_eval_vinoground(lmms, rows)
     result = load_metric("vinoground", mode="reference", keep_in_memory=True).compute(
-        **bench.vinoground_inputs(rows)
+        **vinoground_inputs(rows)
     )
     assert all(
         map(math.isclose, (result["text_score"], result["video_score"], result["group_score"]), expected)
@@ -689,7 +690,7 @@ def test_mvbench_reference_drops_outputs_empty_after_the_evaluator():
 
 def test_lmms_eval_reasoning_module_agrees(lmms_eval):
     """Our port against lmms-eval's own api/reasoning.py, under the CLI's default tags."""
-    bench, lmms = lmms_eval
+    lmms = lmms_eval
     evaluator = lmms._load_evaluator()
     assert [list(p) for p in extraction.LMMS_EVAL_REASONING_TAGS] == evaluator["reasoning_tags"]
     outputs = [case.format(L="C", M="A") for case in EVALUATOR_CASES] + EVALUATOR_YES_NO
@@ -701,8 +702,8 @@ def test_lmms_eval_reasoning_module_agrees(lmms_eval):
 @pytest.mark.parametrize("benchmark", [name for name in BENCHMARKS if name != "generic"])
 def test_reference_mode_agrees_with_lmms_eval_evaluator_cases(lmms_eval, benchmark):
     """Every evaluator case, for every benchmark, through lmms-eval's evaluator and task code."""
-    bench, lmms = lmms_eval
-    rows = bench.make_rows(benchmark, 4 * len(EVALUATOR_CASES), seed=2)
+    lmms = lmms_eval
+    rows = make_rows(benchmark, 4 * len(EVALUATOR_CASES), seed=2)
     rule = BENCHMARKS[benchmark]
     for k, row in enumerate(rows):
         if rule.answer_type == "yes_no":
@@ -715,10 +716,10 @@ def test_reference_mode_agrees_with_lmms_eval_evaluator_cases(lmms_eval, benchma
         row.prediction = case.format(L=labels[gold], M=labels[other])
         if benchmark == "temporalbench" and not extraction.lmms_eval_response(row.prediction):
             row.prediction = labels[gold]  # lmms-eval crashes on an answer its evaluator empties
-    verdicts, lmms_accuracy = bench.lmms_eval_score(lmms, benchmark, rows)
+    verdicts, lmms_accuracy = lmms_eval_score(lmms, benchmark, rows)
     metric = load_metric("temporal_mcq", benchmark=benchmark, mode="reference", keep_in_memory=True)
-    result = metric.compute(**bench.temporal_mcq_inputs(rows))
+    result = metric.compute(**temporal_mcq_inputs(rows))
     if verdicts is not None:
-        ours = bench.verdicts_of(result, rows)
+        ours = verdicts_of(result, rows)
         assert [r.prediction for r, a, b in zip(rows, ours, verdicts, strict=True) if a != b] == []
     assert result["accuracy"] == pytest.approx(lmms_accuracy)

@@ -151,7 +151,7 @@ def test_settings_are_validated():
 
 def test_the_builder_detects_scenes_without_decoding_the_sampled_frames_twice(montages, monkeypatch):
     from timewarp_hf import pipeline as pipeline_module
-    from timewarp_hf.config import TimewarpConfig, TimewarpConfigError
+    from timewarp_hf.config import TimeWarpConfig, TimeWarpConfigError
     from timewarp_hf.sources import BaseExample
 
     def second_decode(*args, **kwargs):
@@ -159,10 +159,10 @@ def test_the_builder_detects_scenes_without_decoding_the_sampled_frames_twice(mo
 
     monkeypatch.setattr(pipeline_module, "decode_frames", second_decode)
     path = montages["cuts", 360].path
-    config = TimewarpConfig(base="x", captioner="unused", warps=("scene_shuffle",), num_frames=8)
+    config = TimeWarpConfig(base="x", captioner="unused", warps=("scene_shuffle",), num_frames=8)
     assert config.scene_detector == "adaptive"
     prepared = pipeline_module.PairPipeline(config).prepare(BaseExample("cuts", str(path)))
     assert len(prepared.frames) == 8 and len(prepared.scenes) == 9
     assert torch.equal(prepared.frames.data, decode_frames(path, prepared.frames.indices).data)
-    with pytest.raises(TimewarpConfigError, match="scene_detector"):
-        TimewarpConfig(base="x", captioner="unused", scene_detector="pyscenedetect")
+    with pytest.raises(TimeWarpConfigError, match="scene_detector"):
+        TimeWarpConfig(base="x", captioner="unused", scene_detector="pyscenedetect")

@@ -7,7 +7,7 @@ from datasets import Video, load_dataset, load_from_disk
 
 import timewarp_hf  # noqa: F401
 from timewarp_hf.cli import main
-from timewarp_hf.config import TimewarpConfigError
+from timewarp_hf.config import TimeWarpConfigError
 from timewarp_hf.shards import merge_summaries
 from timewarp_hf.testing import make_sample_videos
 from timewarp_hf.timewarp import shard_slice
@@ -80,7 +80,7 @@ def test_merge_refuses_missing_duplicate_or_mismatched_shards(tmp_path, isolated
 
 
 def test_shard_options_are_validated(tmp_path):
-    with pytest.raises(TimewarpConfigError, match="shard_index"):
+    with pytest.raises(TimeWarpConfigError, match="shard_index"):
         load_dataset(
             "timewarp",
             base=str(tmp_path),

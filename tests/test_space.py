@@ -22,9 +22,7 @@ from timewarp_hf.demo import (
     DemoInputError,
     build_demo,
     check_upload,
-    configure_demo,
     launch_options,
-    run_demo,
     space_models,
 )
 from timewarp_hf.hub import stage_space
@@ -142,14 +140,12 @@ def test_uploads_are_limited_in_type_size_and_length(tmp_path):
 
 
 def test_demo_command_options():
-    import argparse
+    from timewarp_hf.commands import COMMANDS, parser_for
 
-    parser = argparse.ArgumentParser()
-    configure_demo(parser)
-    args = parser.parse_args([])
-    assert (args.host, args.base_model, args.timewarp_model) == ("127.0.0.1", None, None)
-    with pytest.raises(SystemExit, match="give both"):
-        run_demo(parser.parse_args(["--base-model", "Qwen/Qwen2-VL-2B-Instruct"]))
+    (args,) = parser_for(COMMANDS["demo"]).parse_args_and_config([])
+    assert (args.host, args.port, args.base_model, args.timewarp_model) == ("127.0.0.1", 7860, None, None)
+    with pytest.raises(ValueError, match="give both"):
+        parser_for(COMMANDS["demo"]).parse_args_and_config(["--base-model", "Qwen/Qwen2-VL-2B-Instruct"])
 
 
 def test_space_in_headless_chromium(space_app, upload_video, sample_answers, tmp_path):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 import torch
@@ -19,6 +18,7 @@ from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
 from timewarp_hf.collator import VideoPreferenceCollator, load_clip
 from timewarp_hf.testing import make_corrupt_video, make_tiny_vlm
+from timewarp_hf.testing.temporal_benchmark import write_lossless_video
 from timewarp_hf.trainer import (
     TimeWarpDPOConfig,
     TimeWarpDPOTrainer,
@@ -125,22 +125,6 @@ def _direction_clip(rng: np.random.Generator, num_frames: int = 8, side: int = 5
     return frames
 
 
-def _write_lossless(path: Path, frames: np.ndarray, fps: int = 8) -> None:
-    # Lossless (qp 0, yuv444p): the right-to-left clip decodes to exactly the reversed left-to-right one,
-    # so no compression artefact can tell the directions apart.
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv444p"
-        stream.options = {"qp": "0", "g": "4", "preset": "ultrafast"}
-        for frame in frames:
-            for packet in stream.encode(
-                av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            ):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 def _direction_split(folder: Path, pairs: int, seed: int) -> list[dict]:
     """Rows [pair0 L2R, pair0 R2L, pair1 L2R, ...]; each R2L clip is its partner played backwards, so the
     two clips of a pair hold the same frames and only their order tells the answer."""
@@ -151,7 +135,9 @@ def _direction_split(folder: Path, pairs: int, seed: int) -> list[dict]:
         frames = _direction_clip(rng)
         for direction, clip in (("right", frames), ("left", frames[::-1])):
             path = folder / f"{k:03d}_{direction}.mp4"
-            _write_lossless(path, clip)
+            # lossless: the right-to-left clip decodes to exactly the reversed left-to-right one, so no
+            # compression artefact can tell the directions apart
+            write_lossless_video(path, clip)
             wrong = "left" if direction == "right" else "right"
             rows.append(
                 pair_row(path, f"{folder.name}-{k}-{direction}", PROMPT, ANSWERS[direction], ANSWERS[wrong])

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from timewarp_hf.corrupt import apply_corruption
+from timewarp_hf.scenes import detect_scenes
 from timewarp_hf.testing import CORRUPT_KINDS, make_corrupt_video, make_synthetic_video, read_frame_counter
 from timewarp_hf.video import (
     Scene,
     VideoDecodeError,
     decode_frames,
-    detect_scenes,
     find_videos,
     open_video,
     read_info,
@@ -98,7 +98,7 @@ def test_corrupt_files_never_crash_or_hang_the_interpreter(tmp_path):
     """torchcodec is C++: run every bad file in a child process with a timeout to prove no segfault/hang."""
     paths = [str(make_corrupt_video(tmp_path / f"{k}.mp4", k)) for k in CORRUPT_KINDS]
     code = (
-        "import sys; from timewarp_hf.video import sample_frames, detect_scenes, VideoDecodeError\n"
+        "import sys; from timewarp_hf.video import sample_frames, VideoDecodeError; from timewarp_hf.scenes import detect_scenes\n"
         "for p in sys.argv[1:]:\n"
         "    for fn in (sample_frames, detect_scenes):\n"
         "        try: fn(p)\n"

@@ -14,7 +14,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 import timewarp_hf  # noqa: F401  (registers "timewarp")
 from timewarp_hf.cli import main as cli_main
 from timewarp_hf.collator import VideoPreferenceCollator, load_clip
-from timewarp_hf.config import TimewarpConfig, TimewarpConfigError
+from timewarp_hf.config import TimeWarpConfig, TimeWarpConfigError
 from timewarp_hf.generation import GenerationBackend
 from timewarp_hf.pipeline import PairPipeline
 from timewarp_hf.sources import BaseExample
@@ -41,7 +41,7 @@ class FrameCounterBackend(GenerationBackend):
 
 
 def _build(video, pair_type, warps=("reverse", "local_shuffle")):
-    config = TimewarpConfig(
+    config = TimeWarpConfig(
         name="t", recipe="warped", captioner="stub", warps=warps, pair_type=pair_type, max_similarity=1.0
     )
     backend = FrameCounterBackend()
@@ -85,10 +85,10 @@ def test_both_pair_types_mix_in_one_build(counter_video):
 
 
 def test_pair_type_is_validated():
-    with pytest.raises(TimewarpConfigError, match="pair_type"):
-        TimewarpConfig(name="t", recipe="warped", captioner="x", pair_type="contrastive")
-    with pytest.raises(TimewarpConfigError, match="only the warped"):
-        TimewarpConfig(name="t", recipe="implicit", captioner="x", pair_type="video_contrast")
+    with pytest.raises(TimeWarpConfigError, match="pair_type"):
+        TimeWarpConfig(name="t", recipe="warped", captioner="x", pair_type="contrastive")
+    with pytest.raises(TimeWarpConfigError, match="only the warped"):
+        TimeWarpConfig(name="t", recipe="implicit", captioner="x", pair_type="video_contrast")
 
 
 def test_the_build_cli_makes_video_contrast_pairs(tmp_path, sample_videos, tiny_vlm, isolated_datasets_cache):

@@ -13,11 +13,11 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     # Heavy parts load on first use, so `import timewarp_hf` stays cheap.
-    if name in ("TimewarpBuilder",):
-        from .timewarp import TimewarpBuilder
+    if name in ("TimeWarpBuilder", "TimewarpBuilder"):  # the second: the 0.1 name, deprecated
+        from . import timewarp
 
-        return TimewarpBuilder
-    if name in ("TimewarpConfig", "TimewarpConfigError"):
+        return getattr(timewarp, name)
+    if name in ("TimeWarpConfig", "TimeWarpConfigError", "TimewarpConfig", "TimewarpConfigError"):
         from . import config
 
         return getattr(config, name)

@@ -1,7 +1,6 @@
 """Video-aware preference collator: turns TimeWarp pairs into the batch TRL's DPO loss expects.
 
-TRL's ``DPOTrainer`` handles images only; given a ``video`` column it silently trains on the text alone
-(``../shared/reference/cpu_stack_spike.md`` §4). :class:`VideoPreferenceCollator` closes that gap: it decodes
+TRL's ``DPOTrainer`` handles images only; given a ``video`` column it silently trains on the text alone. :class:`VideoPreferenceCollator` closes that gap: it decodes
 each video of a batch once through :mod:`timewarp_hf.video`, renders the conversation with the processor's
 own chat template (the one inference uses), and calls ``processor(text=..., videos=...)`` with the *true*
 :class:`~transformers.video_utils.VideoMetadata` (fps, frame numbers, frame count). The metadata matters:
@@ -33,36 +32,35 @@ types mix freely in one dataset and one batch.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import logging
-import os
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
 from transformers import ProcessorMixin
 from transformers.data.data_collator import DataCollatorMixin
-from transformers.video_utils import VideoMetadata
 from trl.data_utils import apply_chat_template, is_conversational
 from trl.trainer.utils import flush_left, pad
 
-from .video import (
-    VideoDecodeError,
-    VideoInfo,
-    decode_frames,
-    describe_source,
-    open_video,
-    sample_indices,
+from .clips import (
+    Clip,
+    ClipSource,
+    FrameFolder,
+    SourceKey,
+    cap_frames,
+    check_indices,
+    clip_metadata,
+    fit_pixels,
+    load_clip,
+    open_source,
+    source_key,
 )
-
-if TYPE_CHECKING:
-    from .trainer import TimeWarpDPOConfig
+from .video import VideoDecodeError, describe_source, sample_indices
 
 __all__ = [
     "SKIPPED_VIDEOS_KEY",
@@ -80,169 +78,7 @@ VIDEO_COLUMNS = ("video", "videos")
 # right even when the collator runs in DataLoader worker processes).
 SKIPPED_VIDEOS_KEY = "skipped_videos"
 
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 _SEQUENCE_TYPE_KEYS = ("token_type_ids", "mm_token_type_ids")
-
-
-@dataclass
-class Clip:
-    """Frames of one video as a model sees them, with the metadata its processor needs.
-
-    ``frames`` is uint8 ``(T, C, H, W)``; ``metadata.frames_indices[k]`` is the frame number that
-    ``frames[k]`` came from, in the video's own numbering.
-    """
-
-    frames: torch.Tensor
-    metadata: VideoMetadata
-
-
-def _natural_key(name: str) -> list[Any]:
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
-class _FrameFolder:
-    """A folder of pre-extracted frame images, read as a video at a nominal frame rate."""
-
-    def __init__(self, path: str, fps: float):
-        self.path = path
-        self.files = sorted(
-            (f for f in os.listdir(path) if f.lower().endswith(_IMAGE_EXTENSIONS) and not f.startswith(".")),
-            key=_natural_key,
-        )
-        if not self.files:
-            raise VideoDecodeError(path, "empty", "the folder holds no frame images")
-        self.info = VideoInfo(
-            fps=fps, num_frames=len(self.files), duration=len(self.files) / fps, width=0, height=0
-        )
-
-    def read(self, indices: Sequence[int]) -> torch.Tensor:
-        from PIL import Image
-
-        frames = []
-        for i in indices:
-            file = os.path.join(self.path, self.files[i])
-            try:
-                with Image.open(file) as image:
-                    array = np.asarray(image.convert("RGB"))
-            except OSError as exc:
-                raise VideoDecodeError(file, "decode_failed", str(exc)) from exc
-            frames.append(torch.from_numpy(array.copy()).permute(2, 0, 1))
-        if len({f.shape for f in frames}) > 1:
-            raise VideoDecodeError(self.path, "decode_failed", "the frame images differ in size")
-        return torch.stack(frames)
-
-
-class _VideoFile:
-    """An opened video file (or bytes, or ``datasets.Video`` value) decoded through :mod:`timewarp_hf.video`."""
-
-    def __init__(self, source: Any):
-        self.source = source
-        self.decoder = open_video(source)
-        self.info = VideoInfo.from_decoder(self.decoder, describe_source(source))
-
-    def read(self, indices: Sequence[int]) -> torch.Tensor:
-        return decode_frames(self.source, indices, decoder=self.decoder).data
-
-
-_Video = _FrameFolder | _VideoFile
-_Key = tuple[str, Any]
-
-
-def _open(source: Any, folder_fps: float) -> _Video:
-    if source is None:
-        raise VideoDecodeError("<none>", "missing", "the row has no video")
-    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
-        return _FrameFolder(os.fspath(source), folder_fps)
-    return _VideoFile(source)
-
-
-def _source_key(source: Any) -> _Key:
-    """Identity of a video within one batch, so that rows sharing a video decode it once."""
-    if isinstance(source, (str, os.PathLike)):
-        return ("path", os.path.abspath(os.fspath(source)))
-    if isinstance(source, Mapping):
-        if source.get("path"):
-            return ("path", os.path.abspath(str(source["path"])))
-        if source.get("bytes"):
-            return ("bytes", hashlib.blake2b(source["bytes"], digest_size=16).hexdigest())
-    if isinstance(source, (bytes, bytearray)):
-        return ("bytes", hashlib.blake2b(source, digest_size=16).hexdigest())
-    return ("object", id(source))
-
-
-def _fit_pixels(frames: torch.Tensor, max_pixels: int | None) -> torch.Tensor:
-    """Downscale frames (aspect kept) so that height x width <= max_pixels; smaller frames pass unchanged."""
-    height, width = frames.shape[-2:]
-    if max_pixels is None or height * width <= max_pixels:
-        return frames
-    from torchvision.transforms.v2.functional import resize
-
-    scale = (max_pixels / (height * width)) ** 0.5
-    size = [max(1, int(height * scale)), max(1, int(width * scale))]
-    return resize(frames, size, antialias=True)
-
-
-def _cap(indices: list[int], max_frames: int | None) -> list[int]:
-    if max_frames is None or len(indices) <= max_frames:
-        return indices
-    keep = np.linspace(0, len(indices) - 1, max_frames).round().astype(int)
-    return [indices[k] for k in keep]
-
-
-def _metadata(info: VideoInfo, indices: list[int], frames: torch.Tensor, backend: str) -> VideoMetadata:
-    return VideoMetadata(
-        total_num_frames=info.num_frames,
-        fps=info.fps,
-        width=int(frames.shape[-1]),
-        height=int(frames.shape[-2]),
-        duration=info.duration,
-        video_backend=backend,
-        frames_indices=list(indices),
-    )
-
-
-def load_clip(
-    source: Any,
-    *,
-    num_frames: int | None = 8,
-    fps: float | None = None,
-    max_frames: int | None = None,
-    frame_indices: Sequence[int] | None = None,
-    max_pixels: int | None = None,
-    folder_fps: float = 1.0,
-) -> Clip:
-    """Decode one video the way :class:`VideoPreferenceCollator` does.
-
-    ``source`` is a path, bytes, a ``{"path", "bytes"}`` dict, a ``datasets.Video`` value or a folder of
-    frame images. Exactly ``frame_indices`` are decoded when given (thinned uniformly to ``max_frames``);
-    when they are missing or empty, ``num_frames`` uniform frames, or one frame every ``1/fps`` seconds (see
-    :func:`timewarp_hf.video.sample_indices`). Raises :class:`~timewarp_hf.video.VideoDecodeError`.
-    """
-    video = _open(source, folder_fps)
-    if not frame_indices:
-        indices = sample_indices(video.info, num_frames=num_frames, fps=fps, max_frames=max_frames)
-    else:
-        indices = _cap(_check_indices(frame_indices, video.info, describe_source(source)), max_frames)
-    frames = _fit_pixels(video.read(indices), max_pixels)
-    backend = "frames" if isinstance(video, _FrameFolder) else "torchcodec"
-    return Clip(frames, _metadata(video.info, indices, frames, backend))
-
-
-def _check_indices(frame_indices: Sequence[int], info: VideoInfo, name: str) -> list[int]:
-    indices = [int(i) for i in frame_indices]
-    if any(b <= a for a, b in zip(indices, indices[1:])):
-        raise ValueError(
-            f"{name}: frame_indices {indices} are not strictly increasing; they must list the ORIGINAL "
-            "video's frames in time order (a warp belongs in the rejected answer, not in the training clip)"
-        )
-    if indices[0] < 0 or indices[-1] >= info.num_frames:
-        raise VideoDecodeError(
-            name,
-            "too_short",
-            f"frame_indices reach frame {indices[-1]} but the video has {info.num_frames} frames "
-            "(is this the video the pair was generated from?)",
-        )
-    return indices
 
 
 def _timeline(true_indices: list[int], length: int) -> list[int]:
@@ -342,23 +178,6 @@ class VideoPreferenceCollator(DataCollatorMixin):
         self._last_readable: tuple[dict, list[Clip]] | None = None
         self._last_views: dict[int, list[Clip] | None] = {}
 
-    @classmethod
-    def from_config(cls, processor: ProcessorMixin, args: TimeWarpDPOConfig) -> VideoPreferenceCollator:
-        """The collator a :class:`~timewarp_hf.trainer.TimeWarpDPOConfig` describes."""
-        return cls(
-            processor=processor,
-            num_frames=args.num_frames,
-            fps=args.fps,
-            max_frames=args.max_frames,
-            max_pixels=args.max_pixels,
-            use_frame_indices=args.use_frame_indices,
-            folder_fps=args.folder_fps,
-            max_length=args.max_length,
-            on_decode_error=args.on_decode_error,
-            shuffle_frames=args.shuffle_frames,
-            seed=args.seed,
-        )
-
     # ------------------------------------------------------------------------------------------ videos
 
     @staticmethod
@@ -394,20 +213,20 @@ class VideoPreferenceCollator(DataCollatorMixin):
         """
         sources = [self._sources(ex) for ex in examples]
         names = [self._row_name(ex, srcs) for ex, srcs in zip(examples, sources)]
-        opened: dict[_Key, _Video | VideoDecodeError] = {}
+        opened: dict[SourceKey, ClipSource | VideoDecodeError] = {}
         for src in (src for srcs in sources for src in srcs):
-            key = _source_key(src)
+            key = source_key(src)
             if key not in opened:
                 try:
-                    opened[key] = _open(src, self.folder_fps)
+                    opened[key] = open_source(src, self.folder_fps)
                 except VideoDecodeError as error:
                     opened[key] = error
-        requests: list[list[tuple[_Key, list[int]]] | VideoDecodeError] = []
-        rejected_requests: list[list[tuple[_Key, list[int]]] | VideoDecodeError | None] = []
+        requests: list[list[tuple[SourceKey, list[int]]] | VideoDecodeError] = []
+        rejected_requests: list[list[tuple[SourceKey, list[int]]] | VideoDecodeError | None] = []
         for example, srcs, name in zip(examples, sources, names):
             try:
                 requests.append(
-                    [(key, self._indices(example, srcs, opened[key], name)) for key in map(_source_key, srcs)]
+                    [(key, self._indices(example, srcs, opened[key], name)) for key in map(source_key, srcs)]
                 )
                 rejected_requests.append(self._rejected_request(example, srcs, opened, name))
             except VideoDecodeError as error:
@@ -436,14 +255,14 @@ class VideoPreferenceCollator(DataCollatorMixin):
 
     def _rejected_request(
         self, example: Mapping[str, Any], sources: list[Any], opened: dict, name: str
-    ) -> list[tuple[_Key, list[int]]] | None:
+    ) -> list[tuple[SourceKey, list[int]]] | None:
         """The warped frame order of a video-contrast row (``rejected_frame_indices``), checked."""
         warped = example.get("rejected_frame_indices")
         if not warped:
             return None
         if len(sources) != 1:
             raise ValueError(f"{name}: rejected_frame_indices is given for a row with {len(sources)} videos")
-        key = _source_key(sources[0])
+        key = source_key(sources[0])
         video = opened[key]
         if isinstance(video, VideoDecodeError):
             raise video
@@ -455,10 +274,10 @@ class VideoPreferenceCollator(DataCollatorMixin):
                 f"rejected_frame_indices reach frame {max(indices)} but the video has "
                 f"{video.info.num_frames} frames (is this the video the pair was generated from?)",
             )
-        return [(key, _cap(indices, self.max_frames))]
+        return [(key, cap_frames(indices, self.max_frames))]
 
     def _indices(
-        self, example: Mapping[str, Any], sources: list[Any], video: _Video | VideoDecodeError, name: str
+        self, example: Mapping[str, Any], sources: list[Any], video: ClipSource | VideoDecodeError, name: str
     ) -> list[int]:
         if isinstance(video, VideoDecodeError):
             raise video
@@ -468,7 +287,7 @@ class VideoPreferenceCollator(DataCollatorMixin):
         if explicit:
             if len(sources) != 1:
                 raise ValueError(f"{name}: frame_indices is given for a row with {len(sources)} videos")
-            return _cap(_check_indices(explicit, video.info, name), self.max_frames)
+            return cap_frames(check_indices(explicit, video.info, name), self.max_frames)
         indices = sample_indices(
             video.info, num_frames=self.num_frames, fps=self.fps, max_frames=self.max_frames
         )
@@ -477,19 +296,19 @@ class VideoPreferenceCollator(DataCollatorMixin):
         return indices
 
     def _decode_once(
-        self, opened: dict[_Key, _Video | VideoDecodeError], requests: list
-    ) -> dict[_Key, tuple[dict[int, int], torch.Tensor] | VideoDecodeError]:
+        self, opened: dict[SourceKey, ClipSource | VideoDecodeError], requests: list
+    ) -> dict[SourceKey, tuple[dict[int, int], torch.Tensor] | VideoDecodeError]:
         """Decode, per video, the union of the frames its rows asked for: ``{frame: position}, frames``."""
-        wanted: dict[_Key, set[int]] = {}
+        wanted: dict[SourceKey, set[int]] = {}
         for request in requests:
             if not isinstance(request, VideoDecodeError):
                 for key, indices in request:
                     wanted.setdefault(key, set()).update(indices)
-        decoded: dict[_Key, tuple[dict[int, int], torch.Tensor] | VideoDecodeError] = {}
+        decoded: dict[SourceKey, tuple[dict[int, int], torch.Tensor] | VideoDecodeError] = {}
         for key, frames_wanted in wanted.items():
             union = sorted(frames_wanted)
             try:
-                frames = _fit_pixels(opened[key].read(union), self.max_pixels)
+                frames = fit_pixels(opened[key].read(union), self.max_pixels)
             except VideoDecodeError as error:
                 decoded[key] = error
             else:
@@ -517,9 +336,9 @@ class VideoPreferenceCollator(DataCollatorMixin):
             if self.shuffle_frames:
                 data = data[self._rng.sample(range(len(indices)), len(indices))]
             video = opened[key]
-            backend = "frames" if isinstance(video, _FrameFolder) else "torchcodec"
+            backend = "frames" if isinstance(video, FrameFolder) else "torchcodec"
             timeline = indices if true_indices is None else _timeline(true_indices, len(indices))
-            clips.append(Clip(data, _metadata(video.info, timeline, data, backend)))
+            clips.append(Clip(data, clip_metadata(video.info, timeline, data, backend)))
         return clips
 
     def _fail(self, name: str, error: VideoDecodeError) -> None:

@@ -1,4 +1,4 @@
-"""``TimewarpConfig``: every option of a TimeWarp build, validated before any video is decoded.
+"""``TimeWarpConfig``: every option of a TimeWarp build, validated before any video is decoded.
 
 It is a ``datasets.BuilderConfig``, so ``load_dataset("timewarp", base=..., recipe=..., ...)`` keyword
 arguments land here, and the values make the dataset's cache key. Fields are primitives (strings, numbers,
@@ -7,8 +7,9 @@ tuples) so that key stays readable and stable.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 
@@ -17,7 +18,7 @@ from .prompts import DEFAULT_TEMPLATES
 from .scenes import SCENE_DETECTORS
 from .warps import WarpError, parse_warp_spec
 
-__all__ = ["DEFAULT_MIN_WARP_CHANGE", "PAIR_TYPES", "RECIPES", "TimewarpConfig", "TimewarpConfigError"]
+__all__ = ["DEFAULT_MIN_WARP_CHANGE", "PAIR_TYPES", "RECIPES", "TimeWarpConfig", "TimeWarpConfigError"]
 
 RECIPES = ("explicit", "warped", "implicit")
 SCENE_SOURCES = ("auto", "metadata", "detect")
@@ -31,16 +32,16 @@ PAIR_TYPES = ("answer_contrast", "video_contrast", "both")
 DEFAULT_MIN_WARP_CHANGE = 0.005
 
 
-class TimewarpConfigError(ValueError):
+class TimeWarpConfigError(ValueError):
     """A build option is invalid; the message names the field, the value and the accepted values."""
 
 
 def _fail(field: str, value: Any, fix: str) -> None:
-    raise TimewarpConfigError(f"TimewarpConfig.{field}={value!r} is invalid: {fix}")
+    raise TimeWarpConfigError(f"TimeWarpConfig.{field}={value!r} is invalid: {fix}")
 
 
 @dataclass
-class TimewarpConfig(datasets.BuilderConfig):
+class TimeWarpConfig(datasets.BuilderConfig):
     """Options of a TimeWarp build.
 
     Base data:
@@ -79,6 +80,8 @@ class TimewarpConfig(datasets.BuilderConfig):
         max_similarity: drop pairs whose chosen/rejected similarity exceeds this (0..1].
         judge: optional backend spec of an LLM that must confirm each pair differs in timing.
         seed: seeds warps, corruptions and prompt choice.
+        videos_per_chunk: videos prepared together, so generation requests of several videos share a
+            batch; each chunk's pairs are written before the next starts.
     Pair types and fake rejects (``warped`` recipe):
         pair_type: ``answer_contrast`` (the default: the answer on the true frames is preferred over the
             answer on the warped frames, both trained with the true video), ``video_contrast`` (the *same*
@@ -90,6 +93,17 @@ class TimewarpConfig(datasets.BuilderConfig):
             static clip reversed, a freeze on a still scene): it is skipped and counted as
             ``warp_skipped/no_change``. ``0`` keeps every view.
     """
+
+    #: Fields that are not build options (``datasets.BuilderConfig``'s own; ``templates`` is a dict, set
+    #: from Python): ``timewarp build`` makes no flag for them.
+    cli_exclude: ClassVar[tuple[str, ...]] = (
+        "name",
+        "version",
+        "data_dir",
+        "data_files",
+        "description",
+        "templates",
+    )
 
     base: str | None = None
     video_column: str = "video"
@@ -232,3 +246,16 @@ class TimewarpConfig(datasets.BuilderConfig):
 
     def template(self, name: str) -> str:
         return (self.templates or {}).get(name, DEFAULT_TEMPLATES[name])
+
+
+_DEPRECATED = {"TimewarpConfig": "TimeWarpConfig", "TimewarpConfigError": "TimeWarpConfigError"}
+
+
+def __getattr__(name: str) -> Any:
+    # The 0.1 names, kept for one release.
+    if name in _DEPRECATED:
+        warnings.warn(
+            f"timewarp_hf.config.{name} is deprecated, use {_DEPRECATED[name]}", FutureWarning, stacklevel=2
+        )
+        return globals()[_DEPRECATED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

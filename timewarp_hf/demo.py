@@ -16,7 +16,6 @@ the benchmark's test split as samples, so a visitor sees a before/after on quest
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from typing import Any
 from PIL import Image
 
 from .config import TimewarpConfig, TimewarpConfigError
+from .constants import timewarp_home
 from .export import message_text
 from .generation import CachedBackend, GenerationRequest, ResponseCache
 from .hub.common import SPACE_CONFIG_FILE
@@ -50,7 +50,7 @@ __all__ = [
     "DemoResult",
     "TimeWarpDemo",
     "build_demo",
-    "configure_demo",
+    "DemoArguments",
     "launch_options",
     "run_demo",
     "default_models",
@@ -91,8 +91,7 @@ class DemoResult:
 
 def default_cache_dir() -> Path:
     """``$HF_HOME/timewarp/demo``: the default model pair and sample videos, made once and reused."""
-    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(home) / "timewarp" / "demo"
+    return timewarp_home() / "demo"
 
 
 def default_models(cache_dir: str | os.PathLike | None = None, log: Any = logger.info) -> dict[str, Any]:
@@ -466,27 +465,39 @@ def _pair_note(pair: dict[str, Any]) -> str:
     )
 
 
-def configure_demo(parser: argparse.ArgumentParser) -> None:
-    """``timewarp demo``: the quickstart's fitted pair by default, real models by flag."""
-    parser.add_argument("--base-model", default=None, help="path or Hub id of the base Video-LLM")
-    parser.add_argument("--timewarp-model", default=None, help="path or Hub id of the TimeWarp-trained model")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--max-new-tokens", type=int, default=48)
-    parser.add_argument("--device-map", default=None, help='e.g. "auto" to place real models on the GPU')
-    parser.add_argument(
-        "--cache-dir",
-        default=None,
-        help="where the default model pair and samples are kept (default: $HF_HOME/timewarp/demo)",
-    )
+@dataclass
+class DemoArguments:
+    """``timewarp demo``.
+
+    Args:
+        base_model: Path or Hub id of the base Video-LLM (with ``timewarp_model``; neither: the
+            quickstart's pair).
+        timewarp_model: Path or Hub id of the TimeWarp-trained model.
+        host: Address to serve on.
+        port: Port to serve on.
+        max_new_tokens: Answer length.
+        device_map: e.g. ``auto`` to place real models on the GPU.
+        cache_dir: Where the default model pair and sample videos are kept (default:
+            ``$HF_HOME/timewarp/demo``).
+    """
+
+    base_model: str | None = None
+    timewarp_model: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_new_tokens: int = 48
+    device_map: str | None = None
+    cache_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.base_model is None) != (self.timewarp_model is None):
+            raise ValueError(
+                "give both --base-model and --timewarp-model, or neither (the quickstart's pair)"
+            )
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def run_demo(args: DemoArguments) -> int:
     """Build the app and serve it until interrupted."""
-    if (args.base_model is None) != (args.timewarp_model is None):
-        raise SystemExit(
-            "timewarp demo: give both --base-model and --timewarp-model, or neither (the quickstart's pair)"
-        )
     demo = build_demo(
         args.base_model,
         args.timewarp_model,

@@ -16,7 +16,7 @@ from typing import Any
 import datasets
 import torch
 
-from .config import TimewarpConfig
+from .config import TimeWarpConfig
 from .generation import CachedBackend, GenerationBackend, GenerationRequest, ResponseCache, load_backend
 from .prompts import PROMPT_VERSION, render
 from .quality import QualityFilter
@@ -81,7 +81,7 @@ def _metadata_scenes(metadata: dict[str, Any]):
 
 
 class PairPipeline:
-    """Turns base examples into preference records for one :class:`TimewarpConfig`.
+    """Turns base examples into preference records for one :class:`TimeWarpConfig`.
 
     Backends load lazily on first use (and are not pickled, so ``num_proc`` workers load their own).
     ``counters`` accumulates videos seen, skips by reason, pairs by recipe/warp, drops by reason and
@@ -90,7 +90,7 @@ class PairPipeline:
 
     def __init__(
         self,
-        config: TimewarpConfig,
+        config: TimeWarpConfig,
         source_name: str = "",
         *,
         captioner: GenerationBackend | None = None,

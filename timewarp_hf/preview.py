@@ -16,7 +16,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from .video import VideoDecodeError, detect_scenes, sample_frames, scene_frame_ranges
+from .scenes import detect_scenes
+from .video import VideoDecodeError, sample_frames, scene_frame_ranges
 from .visualize import warp_strip
 from .warps import WarpError, apply_warp, parse_warp_spec
 

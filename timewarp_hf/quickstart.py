@@ -139,8 +139,7 @@ def run_quickstart(
                 *("--data", str(benchmark), "--scoring", "likelihood", "--output", str(out.eval / side)),
             )
         table = run(
-            "eval",
-            *("--compare", str(out.eval / "base"), str(out.eval / "tuned")),
+            *("compare", str(out.eval / "base"), str(out.eval / "tuned")),
             *("--output", str(out.eval / "model_index.json")),
         )
         print(table.strip())
@@ -213,7 +212,7 @@ class _Runner:
         self.log = log
 
     def __call__(self, *argv: str) -> str:
-        from .cli import main
+        from .commands import main
 
         self.log.write(f"\n$ timewarp {' '.join(argv)}\n")
         self.log.flush()

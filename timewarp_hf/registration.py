@@ -1,4 +1,4 @@
-"""Makes ``load_dataset("timewarp", ...)`` resolve to :class:`~timewarp_hf.timewarp.TimewarpBuilder`.
+"""Makes ``load_dataset("timewarp", ...)`` resolve to :class:`~timewarp_hf.timewarp.TimeWarpBuilder`.
 
 ``datasets`` >= 4 has no loading scripts and no plugin hook, so we wrap ``dataset_module_factory`` (in
 ``datasets.load`` and the copy bound in ``datasets.inspect``) to answer the name ``"timewarp"`` with our

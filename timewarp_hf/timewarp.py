@@ -1,7 +1,7 @@
 """The ``timewarp`` dataset builder: ``load_dataset("timewarp", base=..., recipe=..., captioner=...)``.
 
 Thin on purpose (``datasets`` patches this module's globals for streaming): options live in
-:class:`~timewarp_hf.config.TimewarpConfig`, reading the base in :mod:`timewarp_hf.sources`, and the work in
+:class:`~timewarp_hf.config.TimeWarpConfig`, reading the base in :mod:`timewarp_hf.sources`, and the work in
 :class:`~timewarp_hf.pipeline.PairPipeline`. The cache key is the config plus a fingerprint of the base
 data, never the working directory: a relative ``base`` is made absolute, and the base's listing (or Hub
 revision, or dataset fingerprint) is folded into the builder hash so new or changed videos rebuild.
@@ -19,11 +19,12 @@ from typing import Any
 import datasets
 from tqdm.auto import tqdm
 
-from .config import TimewarpConfig
+from .config import TimeWarpConfig
+from .constants import CITATION
 from .pipeline import FEATURES, PairPipeline, summarize_counters
 from .sources import BaseSource
 
-__all__ = ["SUMMARY_FILE", "NoPairsError", "TimewarpBuilder", "shard_slice"]
+__all__ = ["SUMMARY_FILE", "NoPairsError", "TimeWarpBuilder", "shard_slice"]
 
 SUMMARY_FILE = "timewarp_summary.json"
 
@@ -36,14 +37,14 @@ class NoPairsError(RuntimeError):
     """Every video was skipped or every pair filtered; the message carries the counts by reason."""
 
 
-class TimewarpBuilder(datasets.GeneratorBasedBuilder):
-    """Preference pairs for TimeWarp DPO from any video dataset. See :class:`TimewarpConfig` for options.
+class TimeWarpBuilder(datasets.GeneratorBasedBuilder):
+    """Preference pairs for TimeWarp DPO from any video dataset. See :class:`TimeWarpConfig` for options.
 
     ``base`` may also be a ``datasets.Dataset``/``IterableDataset`` object when the builder is made
-    directly: ``TimewarpBuilder(base=ds, captioner=...)``.
+    directly: ``TimeWarpBuilder(base=ds, captioner=...)``.
     """
 
-    BUILDER_CONFIG_CLASS = TimewarpConfig
+    BUILDER_CONFIG_CLASS = TimeWarpConfig
     VERSION = datasets.Version("1.0.0")
 
     def __init__(self, *args: Any, base: Any = None, hash: str | None = None, **kwargs: Any):
@@ -164,7 +165,7 @@ def shard_slice(count: int, num_shards: int, index: int) -> slice:
     return slice(start, start + size + (index < extra))
 
 
-def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
+def _config_summary(config: TimeWarpConfig) -> dict[str, Any]:
     keep = (
         "base",
         "recipe",
@@ -188,9 +189,15 @@ def _config_summary(config: TimewarpConfig) -> dict[str, Any]:
     return summary
 
 
-CITATION = """@article{vani2025timewarp,
-  title   = {Harnessing Synthetic Preference Data for Enhancing Temporal Understanding of Video-LLMs},
-  author  = {Sameep Vani and Shreyas Jena and Maitreya Patel and Chitta Baral and Somak Aditya and Yezhou Yang},
-  journal = {arXiv preprint arXiv:2510.03955},
-  year    = {2025}
-}"""
+def __getattr__(name: str):
+    # The 0.1 name, kept for one release.
+    if name == "TimewarpBuilder":
+        import warnings
+
+        warnings.warn(
+            "timewarp_hf.timewarp.TimewarpBuilder is deprecated, use TimeWarpBuilder",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return TimeWarpBuilder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,13 +28,14 @@ from accelerate import PartialState
 from datasets import Dataset, DatasetDict, IterableDataset, IterableDatasetDict, load_dataset, load_from_disk
 from peft import LoraConfig
 from transformers import AutoModelForImageTextToText, AutoProcessor, PreTrainedModel
-from trl import ModelConfig, TrlParser, get_peft_config, get_quantization_config
+from trl import ModelConfig, get_peft_config, get_quantization_config
 
+from .cli_parser import TimeWarpArgumentParser
 from .trainer import TimeWarpDPOConfig, TimeWarpDPOTrainer, default_lora_config
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ScriptArguments", "TimeWarpModelConfig", "build_peft_config", "load_pairs", "main", "make_parser"]
+__all__ = ["ScriptArguments", "TimeWarpModelConfig", "build_peft_config", "load_pairs", "main", "make_parser", "train"]
 
 
 @dataclass
@@ -74,9 +75,9 @@ class TimeWarpModelConfig(ModelConfig):
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout (TimeWarp: 0.05)."})
 
 
-def make_parser(prog: str | None = None) -> TrlParser:
-    """The argument parser of ``timewarp train`` / ``scripts/train_dpo.py``."""
-    return TrlParser((ScriptArguments, TimeWarpDPOConfig, TimeWarpModelConfig), prog=prog)
+def make_parser(prog: str | None = None) -> TimeWarpArgumentParser:
+    """The argument parser of ``scripts/train_dpo.py`` (``timewarp train`` builds the same one)."""
+    return TimeWarpArgumentParser((ScriptArguments, TimeWarpDPOConfig, TimeWarpModelConfig), prog=prog)
 
 
 def load_pairs(
@@ -138,17 +139,28 @@ def _splits(dataset, script_args: ScriptArguments, training_args: TimeWarpDPOCon
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` (default: ``sys.argv[1:]``), train, save (and push) the model. Returns the exit code."""
-    parser = make_parser(prog="timewarp train")
-    script_args, training_args, model_args = parser.parse_args_and_config(args=argv)
+    """Parse ``argv`` (default: ``sys.argv[1:]``), then :func:`train`. Returns the exit code."""
+    parser = make_parser()
+    arguments = parser.parse_args_and_config(args=argv)
+    try:
+        return train(*arguments)
+    except ValueError as exc:  # a missing or wrong flag: argparse's usage line and exit status 2
+        parser.error(str(exc))
+
+
+def train(
+    script_args: ScriptArguments, training_args: TimeWarpDPOConfig, model_args: TimeWarpModelConfig
+) -> int:
+    """Train, save (and push) the model; the model is saved before its card and the push, so neither can
+    lose it. Returns the exit code (1: saved, but the push failed)."""
     if not script_args.dataset_name:
-        parser.error("--dataset_name is required: the folder, file or Hub id of the preference pairs")
+        raise ValueError("--dataset_name is required: the folder, file or Hub id of the preference pairs")
     if not model_args.model_name_or_path:
-        parser.error("--model_name_or_path is required: the Video-LLM checkpoint to train")
+        raise ValueError("--model_name_or_path is required: the Video-LLM checkpoint to train")
     if model_args.model_name_or_path.startswith(("/", ".", "~")) and not os.path.isdir(
         os.path.expanduser(model_args.model_name_or_path)
     ):
-        parser.error(
+        raise ValueError(
             f"--model_name_or_path {model_args.model_name_or_path}: no such folder (or give a Hub id)"
         )
 

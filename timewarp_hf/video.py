@@ -9,7 +9,7 @@ source and carries a short machine-readable ``kind`` so that a dataset build can
 by reason, and go on.
 
 Scenes come from metadata (FineVideo's ``content_metadata.scenes``, ``[start, end]`` pairs, or dicts) or
-from :func:`detect_scenes`, PySceneDetect's content/adaptive rules computed in the one pass that also
+from :func:`timewarp_hf.scenes.detect_scenes`, PySceneDetect's content/adaptive rules computed in the one pass that also
 decodes the sampled frames (:mod:`timewarp_hf.scenes`, which says why it is not PySceneDetect itself).
 """
 
@@ -33,7 +33,6 @@ __all__ = [
     "VideoSource",
     "decode_frames",
     "describe_source",
-    "detect_scenes",
     "find_videos",
     "open_video",
     "read_info",
@@ -238,6 +237,14 @@ class Frames:
     timestamps: list[float]
     info: VideoInfo
 
+    @property
+    def presentation_fps(self) -> float:
+        """The rate the sampled frames are shown at (frames per second of the clip a model sees): the
+        video's rate scaled by how sparsely the frames were sampled."""
+        if len(self.indices) < 2 or self.indices[-1] == self.indices[0]:
+            return self.info.fps
+        return self.info.fps * (len(self.indices) - 1) / (self.indices[-1] - self.indices[0])
+
     def take(self, indices: Sequence[int]) -> torch.Tensor:
         """The frames for a (possibly warped) list of frame numbers, from the tensor already decoded."""
         position = {idx: k for k, idx in enumerate(self.indices)}
@@ -408,11 +415,3 @@ def scene_frame_ranges(scenes: Sequence[Scene], info: VideoInfo) -> list[tuple[i
         end = min(info.num_frames, max(start + 1, int(round(stop * info.fps))))
         ranges.append((min(start, info.num_frames - 1), end))
     return ranges
-
-
-def detect_scenes(source: VideoSource, *, detector: str = "adaptive", **params: Any) -> list[Scene]:
-    """Scenes of a video by shot detection; see :func:`timewarp_hf.scenes.detect_scenes` (kept here so
-    ``from timewarp_hf.video import detect_scenes`` goes on working)."""
-    from .scenes import detect_scenes as _detect
-
-    return _detect(source, detector=detector, **params)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "parse_warp_spec",
     "warp_difficulty",
     "warp_magnitude",
+    "warp_record",
 ]
 
 # Permutation draws are retried this many times before giving up; the odds that a uniform shuffle of
@@ -57,9 +58,6 @@ class WarpResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> WarpResult:
@@ -310,6 +308,18 @@ def apply_warp(
     rng = random.Random(f"{spec.name}:{seed}")
     out, scene_order = warp.fn(indices, list(scenes or []), rng, **full_params)
     return WarpResult(name=spec.name, params=full_params, seed=seed, indices=out, scene_order=scene_order)
+
+
+def warp_record(value: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """A pair's ``warp`` column (the JSON of its :class:`WarpResult` record, as the builder writes it) as
+    a dict: empty when the row has none or it cannot be read, so card summaries count it as unknown."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    try:
+        record = json.loads(value) if value else {}
+    except json.JSONDecodeError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def warp_magnitude(true_order: Sequence[int], warped_order: Sequence[int]) -> float:

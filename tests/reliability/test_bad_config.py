@@ -8,16 +8,16 @@ from timewarp_hf.cli import run
 CASES = [
     (
         ["build", "--base", "{videos}", "--recipe", "nope", "--captioner", "m", "--output", "{tmp}/o"],
-        "TimewarpConfig.recipe='nope' is invalid: accepted values: explicit, warped, implicit",
+        "TimeWarpConfig.recipe='nope' is invalid: accepted values: explicit, warped, implicit",
     ),
     (
         ["build", "--base", "{videos}", "--warps", "rewind", "--captioner", "m", "--output", "{tmp}/o"],
-        "TimewarpConfig.warps='rewind' is invalid: unknown warp 'rewind'; accepted:",
+        "TimeWarpConfig.warps='rewind' is invalid: unknown warp 'rewind'; accepted:",
     ),
-    (["build", "--base", "{videos}", "--output", "{tmp}/o"], "TimewarpConfig.captioner=None is invalid"),
+    (["build", "--base", "{videos}", "--output", "{tmp}/o"], "TimeWarpConfig.captioner=None is invalid"),
     (
         ["build", "--base", "{videos}", "--captioner", "m", "--max-similarity", "2", "--output", "{tmp}/o"],
-        "TimewarpConfig.max_similarity=2.0 is invalid: use a similarity threshold in (0, 1]",
+        "TimeWarpConfig.max_similarity=2.0 is invalid: use a similarity threshold in (0, 1]",
     ),
     (
         ["build", "--base", "{tmp}/missing", "--captioner", "m", "--output", "{tmp}/o"],

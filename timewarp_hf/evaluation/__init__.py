@@ -18,15 +18,13 @@ torch nor transformers: they load when a model does.
 
 from .adapters import ADAPTERS, BenchmarkAdapter, EvalExample, get_adapter, load_examples, resolve_benchmark
 from .compare import compare_scores, load_scores, run_compare
+from .report import format_scores
 from .runner import (
     PROBES,
     SCORINGS,
     EvalArguments,
-    configure_eval,
-    format_scores,
     load_model,
     run_eval,
-    run_eval_cli,
 )
 
 __all__ = [
@@ -37,7 +35,6 @@ __all__ = [
     "EvalArguments",
     "EvalExample",
     "compare_scores",
-    "configure_eval",
     "format_scores",
     "get_adapter",
     "load_examples",
@@ -46,5 +43,4 @@ __all__ = [
     "resolve_benchmark",
     "run_compare",
     "run_eval",
-    "run_eval_cli",
 ]

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huggingface_hub import constants as hub_constants
+
 from .benchmarks import ADAPTER_CLASSES
 from .benchmarks.base import LETTERS, YES_NO, BenchmarkAdapter, EvalExample, InvalidRow
 from .benchmarks.mvbench import MVBENCH_VIDEO_FOLDERS, MVBench
@@ -137,8 +139,7 @@ def default_video_root(adapter: type[BenchmarkAdapter], source: str) -> Path | N
         return None
     if os.path.isdir(source):
         return Path(source)
-    hf_home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(hf_home) / adapter.lmms_eval_videos
+    return Path(hub_constants.HF_HOME) / adapter.lmms_eval_videos
 
 
 class _VideoFinder:

@@ -1,4 +1,4 @@
-"""``timewarp eval --compare BASE TUNED``: did training help? Side by side, per benchmark and category.
+"""``timewarp compare BASE TUNED``: did training help? Side by side, per benchmark and category.
 
 Each side is a ``scores.json`` written by :func:`~timewarp_hf.evaluation.run_eval`, or a folder searched
 for them (``outputs/eval/<model>``, one per benchmark). The table is markdown, in percent, with the change;
@@ -10,10 +10,27 @@ the tuned side's headline numbers become the model card's evaluation results, in
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compare_scores", "dataset_versions", "load_scores", "run_compare"]
+__all__ = ["CompareArguments", "compare_scores", "dataset_versions", "load_scores", "run_compare"]
+
+
+@dataclass
+class CompareArguments:
+    """``timewarp compare``.
+
+    Args:
+        base: The base model's run: a ``scores.json`` of ``timewarp eval``, or a folder of them.
+        tuned: The tuned model's run, in the same form.
+        output: JSON file for the model card's eval results (``timewarp push model --eval-results``); the
+            benchmark versions go beside it (``<output stem>.datasets.json``).
+    """
+
+    base: str = field(metadata={"positional": True})
+    tuned: str = field(metadata={"positional": True})
+    output: str | None = None
 
 
 def load_scores(path: str | Path) -> dict[str, dict[str, Any]]:

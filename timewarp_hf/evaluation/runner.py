@@ -18,21 +18,22 @@ Everything lands in the output folder, so a run can stop at any point and go on 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from ..constants import READING_MODES
 from .adapters import BenchmarkAdapter, EvalExample, LoadedBenchmark, load_examples, resolve_benchmark
+from .probes import PROBES, Answerer, complete_pairs, score_probe, with_probe
 
 if TYPE_CHECKING:
     from ..video import Frames, VideoDecodeError
@@ -41,22 +42,13 @@ __all__ = [
     "SCORINGS",
     "EvalArguments",
     "PROBES",
-    "configure_eval",
-    "format_scores",
     "load_model",
-    "presentation_fps",
     "run_eval",
-    "run_eval_cli",
 ]
 
 logger = logging.getLogger(__name__)
 
 SCORINGS = ("generate", "likelihood")
-#: ``--probe``: the same questions again on temporally warped frames (:mod:`timewarp_hf.warps`), to measure
-#: how much the answers depend on time. ``shuffle`` is a full permutation (``local_shuffle`` over every
-#: frame), ``freeze`` the package's stall (one frame held for 3 more), ``single_frame`` the first frame
-#: held throughout (``freeze`` over the whole clip): no motion left at all.
-PROBES = ("reverse", "shuffle", "freeze", "single_frame")
 PREDICTIONS, SCORES, CONFIG = "predictions.jsonl", "scores.json", "eval_config.json"
 # What the predictions depend on: a re-run into the same folder must agree on these.
 _IDENTITY = (
@@ -83,7 +75,8 @@ _HEADLINE = {
 
 @dataclass
 class EvalArguments:
-    """Arguments of :func:`run_eval` (and of ``timewarp eval``, flag for flag).
+    """Arguments of :func:`run_eval` (and of ``timewarp eval``, flag for flag: the command line is made
+    from these fields and their descriptions here).
 
     Args:
         model: Local path or Hub id of a Video-LLM (``AutoModelForImageTextToText`` with a video processor).
@@ -112,7 +105,7 @@ class EvalArguments:
     benchmark: str
     adapter: str | None = None
     data: str | None = None
-    subsets: list[str] | None = None
+    subsets: list[str] | None = field(default=None, metadata={"aliases": ["--subset"]})
     split: str | None = None
     video_dir: str | None = None
     limit: int | None = None
@@ -122,11 +115,11 @@ class EvalArguments:
     max_frames: int | None = None
     batch_size: int = 8
     max_new_tokens: int | None = None
-    mode: str = "corrected"
-    scoring: str = "generate"
+    mode: str = field(default="corrected", metadata={"choices": READING_MODES})
+    scoring: str = field(default="generate", metadata={"choices": SCORINGS})
     device: str | None = None
     dtype: str = "auto"
-    probe: str | None = None
+    probe: str | None = field(default=None, metadata={"choices": PROBES})
 
     def __post_init__(self) -> None:
         from ..metrics import MODES
@@ -181,15 +174,6 @@ def load_model(
 
         model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     return model.eval(), processor
-
-
-def presentation_fps(frames: Frames) -> float:
-    """The rate the sampled frames are shown at, as ``PreparedVideo.presentation_fps`` computes it for
-    training prompts (frames every ``k`` source frames of a ``f`` fps video are a ``f / k`` fps clip)."""
-    indices = frames.indices
-    if len(indices) < 2 or indices[-1] == indices[0]:
-        return frames.info.fps
-    return frames.info.fps * (len(indices) - 1) / (indices[-1] - indices[0])
 
 
 # -------------------------------------------------------------------------------------------------- records
@@ -257,8 +241,6 @@ def _check_config(folder: Path, identity: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------------------------ answering
 
-Answerer = Callable[[list[EvalExample], list["Frames"]], list[dict[str, Any]]]
-
 
 def _generate_answerer(
     model: Any, processor: Any, args: EvalArguments, adapter: BenchmarkAdapter
@@ -274,7 +256,7 @@ def _generate_answerer(
 
     def answer(examples: list[EvalExample], clips: list[Frames]) -> list[dict[str, Any]]:
         requests = [
-            GenerationRequest(messages=video_messages(e.prompt), frames=c.data, fps=presentation_fps(c))
+            GenerationRequest(messages=video_messages(e.prompt), frames=c.data, fps=c.presentation_fps)
             for e, c in zip(examples, clips)
         ]
         texts = backend.generate(requests)
@@ -293,7 +275,7 @@ def _likelihood_answerer(model: Any, processor: Any, adapter: BenchmarkAdapter) 
         records = []
         for example, clip in zip(examples, clips):
             prompt, continuations, labels = adapter.likelihood_inputs(example)
-            scores = scorer.score(video_messages(prompt), clip.data, presentation_fps(clip), continuations)
+            scores = scorer.score(video_messages(prompt), clip.data, clip.presentation_fps, continuations)
             best = max(range(len(scores)), key=lambda k: (scores[k], -k))  # ties: the first option
             records.append(
                 _record(example, "likelihood", prompt, prediction=labels[best], option_logprobs=scores)
@@ -338,61 +320,10 @@ def _decoded_batches(
             yield batch, clips
 
 
-def probe_indices(probe: str, indices: list[int], key: str) -> list[int]:
-    """The frame order ``probe`` shows instead of ``indices`` (the clip in true order), drawn with a seed
-    fixed by ``key`` (the question id), so a re-run shows the same probed frames."""
-    import hashlib
-
-    from ..warps import apply_warp
-
-    seed = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
-    if probe == "reverse":
-        return apply_warp("reverse", indices, seed=seed).indices
-    if probe == "shuffle":
-        return apply_warp("local_shuffle", indices, seed=seed, window=len(indices)).indices
-    if probe == "freeze":
-        return apply_warp("freeze", indices, seed=seed).indices
-    if probe == "single_frame":
-        return apply_warp("freeze", indices, seed=seed, length=len(indices) - 1).indices
-    raise ValueError(f"Unknown probe {probe!r}; accepted: {', '.join(PROBES)}")
-
-
-def _probed(clip: Frames, order: list[int]) -> Frames:
-    """The clip's frames in ``order``, shown at the true clip's rate (its indices are kept for that)."""
-    from dataclasses import replace
-
-    return replace(clip, data=clip.take(order))
-
-
 def _explained(example: EvalExample, error: VideoDecodeError, hints: dict[str, str]) -> str:
     """The decode error, with what to do about it when the video is missing (its subtask's hint)."""
     hint = hints.get(example.category) if error.kind == "missing" else None
     return f"{error} ({hint})" if hint else str(error)
-
-
-def _with_probe(
-    records: list[dict[str, Any]], readable: list[tuple[EvalExample, Frames]], probe: str, answer: Answerer
-) -> list[dict[str, Any]]:
-    """Answer the same questions on probed frames; each record gets ``probe_prediction`` (and, for
-    likelihood scoring, ``probe_option_logprobs``) and the order shown, or ``probe_error``."""
-    from ..warps import WarpError
-
-    probed: list[tuple[dict[str, Any], EvalExample, Frames]] = []
-    for record, (example, clip) in zip(records, readable):
-        try:
-            order = probe_indices(probe, list(clip.indices), example.id)
-        except WarpError as exc:  # too few frames for this probe
-            record["probe_error"] = str(exc)
-            continue
-        record["probe_indices"] = order
-        probed.append((record, example, _probed(clip, order)))
-    if probed:
-        answers = answer([e for _, e, _ in probed], [c for _, _, c in probed])
-        for (record, _, _), result in zip(probed, answers):
-            record["probe_prediction"] = result["prediction"]
-            if "option_logprobs" in result:
-                record["probe_option_logprobs"] = result["option_logprobs"]
-    return records
 
 
 def _answer_all(
@@ -420,7 +351,7 @@ def _answer_all(
             readable = [(e, c) for e, c in zip(batch, clips) if not isinstance(c, VideoDecodeError)]
             records = answer([e for e, _ in readable], [c for _, c in readable]) if readable else []
             if args.probe and readable:
-                records = _with_probe(records, readable, args.probe, answer)
+                records = with_probe(records, readable, args.probe, answer)
             records += [
                 _record(e, args.scoring, e.prompt, error=_explained(e, c, hints or {}), error_kind=c.kind)
                 for e, c in zip(batch, clips)
@@ -444,15 +375,6 @@ def _load_metric(adapter: type[BenchmarkAdapter], mode: str):
     return load_metric("temporal_mcq", benchmark=adapter.rule, mode=mode, keep_in_memory=True)
 
 
-def _complete_pairs(examples: list[EvalExample]) -> tuple[list[EvalExample], int]:
-    """Vinoground scores pairs: keep those whose scored questions come two per type (positive, negative)."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for example in examples:
-        counts[example.group][example.question_type] += 1
-    complete = {pair for pair, kinds in counts.items() if all(n == 2 for n in kinds.values())}
-    return [e for e in examples if e.group in complete], len(counts) - len(complete)
-
-
 def _score(
     metric: Any, adapter: BenchmarkAdapter, answered: list[tuple[EvalExample, dict]]
 ) -> dict[str, Any]:
@@ -461,7 +383,7 @@ def _score(
     records = {e.id: r for e, r in answered}
     extra: dict[str, Any] = {}
     if adapter.metric == "vinoground":
-        examples, extra["incomplete_pairs"] = _complete_pairs(examples)
+        examples, extra["incomplete_pairs"] = complete_pairs(examples)
     if not examples:
         return {**extra, "scored": 0, "metrics": {}, "per_category": {}, "category_counts": {}}
     columns: dict[str, list] = {
@@ -487,42 +409,6 @@ def _score(
         "per_category": per_category,
         "category_counts": {c: counts[c] for c in per_category},
     }
-
-
-def _score_probe(
-    metric: Any, adapter: BenchmarkAdapter, answered: list[tuple[EvalExample, dict]], probe: str
-) -> dict[str, Any]:
-    """``temporal_sensitivity`` of the answers read on true vs probed frames, under the same rule; writes
-    ``probe_extracted``/``probe_correct`` into the records."""
-    from ..metrics import load_metric
-
-    pairs = [(e, r) for e, r in answered if "probe_prediction" in r and "extracted" in r]
-    if adapter.metric == "vinoground":
-        kept, _ = _complete_pairs([e for e, _ in pairs])
-        ids = {e.id for e in kept}
-        pairs = [(e, r) for e, r in pairs if e.id in ids]
-    result: dict[str, Any] = {"warp": probe, "questions": len(pairs)}
-    if not pairs:
-        return result
-    columns: dict[str, list] = {
-        "predictions": [r["probe_prediction"] for _, r in pairs],
-        "references": [e.answer for e, _ in pairs],
-        "options": [e.options for e, _ in pairs],
-        "categories": [e.category for e, _ in pairs],
-    }
-    if adapter.metric == "vinoground":
-        columns["pair_ids"] = [e.group for e, _ in pairs]
-        columns["question_types"] = [e.question_type for e, _ in pairs]
-    probed = metric.compute(**columns)["extracted"]
-    for (example, record), answer in zip(pairs, probed):
-        record.update(probe_extracted=answer, probe_correct=answer == example.answer)
-    sensitivity = load_metric("temporal_sensitivity", keep_in_memory=True).compute(
-        predictions=[r["extracted"] or "" for _, r in pairs],
-        probed_predictions=[a or "" for a in probed],
-        references=[e.answer for e, _ in pairs],
-        categories=[e.category for e, _ in pairs],
-    )
-    return {**result, **sensitivity}
 
 
 def _model_index(
@@ -611,7 +497,7 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
     failed = Counter(records[e.id]["error_kind"] for e in examples if "prediction" not in records[e.id])
     scored = _score(metric, adapter, answered)
     if args.probe:
-        probe = _score_probe(metric, adapter, answered, args.probe)
+        probe = score_probe(metric, adapter, answered, args.probe)
         scored["probe"] = probe
         for name in ("probed_accuracy", "drop", "flip_rate"):
             scored["metrics"][f"{args.probe}_{name.removeprefix('probed_')}"] = probe.get(name)
@@ -651,125 +537,3 @@ def run_eval(args: EvalArguments) -> dict[str, Any]:
     (folder / SCORES).write_text(json.dumps(scores, indent=2) + "\n")
     scores["output"] = str(folder)
     return scores
-
-
-# -------------------------------------------------------------------------------------------------- reports
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}"
-
-
-def format_scores(scores: dict[str, Any]) -> str:
-    """A run's scores as a markdown table, one row per category and one for the whole benchmark."""
-    skipped = ", ".join(f"{kind}: {n}" for kind, n in sorted(scores["failed_videos"].items()))
-    lines = [
-        f"{scores['benchmark']}: {scores['scored']} of {scores['questions']} questions scored "
-        f"({scores['scoring']}, {scores['mode']} reading)"
-        + (f"; videos that failed to decode: {skipped}" if skipped else "")
-        + (
-            f"; incomplete pairs left out: {scores['incomplete_pairs']}"
-            if scores.get("incomplete_pairs")
-            else ""
-        )
-        + (f"; invalid rows skipped: {scores['invalid_rows']}" if scores["invalid_rows"] else ""),
-        "",
-    ]
-    metrics, counts = scores["metrics"], scores["category_counts"]
-    if scores["metric"] == "vinoground":
-        names = ("text_score", "video_score", "group_score")
-        lines += ["| category | questions | text | video | group |", "|---|---:|---:|---:|---:|"]
-        for category, values in scores["per_category"].items():
-            cells = " | ".join(_percent(values[n]) for n in names)
-            lines.append(f"| {category} | {counts.get(category, 0)} | {cells} |")
-        cells = " | ".join(_percent(metrics.get(n)) for n in names)
-        lines.append(f"| **all** | {scores['scored']} | {cells} |")
-    else:
-        lines += ["| category | questions | accuracy |", "|---|---:|---:|"]
-        for category, value in scores["per_category"].items():
-            lines.append(f"| {category} | {counts.get(category, 0)} | {_percent(value)} |")
-        lines.append(f"| **all** | {scores['scored']} | {_percent(metrics.get('accuracy'))} |")
-        if "group_accuracy" in metrics:
-            lines.append(
-                f"\npair accuracy (every question of a pair right): {_percent(metrics['group_accuracy'])}"
-            )
-    if "unparsed_rate" in metrics:
-        lines.append(f"\nanswers nothing could be read from: {_percent(metrics['unparsed_rate'])}%")
-    probe = scores.get("probe")
-    if isinstance(probe, dict) and probe.get("questions"):
-        lines += [
-            "",
-            f"temporal sensitivity ({probe['warp']} probe, {probe['questions']} questions):",
-            "",
-            "| category | accuracy | probed | drop | flip rate |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for category, values in [*probe["per_category"].items(), ("**all**", probe)]:
-            cells = " | ".join(
-                _percent(values[k]) for k in ("accuracy", "probed_accuracy", "drop", "flip_rate")
-            )
-            lines.append(f"| {category} | {cells} |")
-    for category, count in scores.get("missing_videos", {}).items():
-        lines.append(
-            f"\n{count} {category} video(s) missing: {scores['missing_video_hints'].get(category, '')}"
-        )
-    dataset = scores.get("dataset") or {}
-    if dataset.get("rows"):
-        lines.append(
-            f"\ndataset: {dataset.get('id') or dataset.get('source')}, {dataset['rows']} rows"
-            + (f", revision {dataset['revision']}" if dataset.get("revision") else ", revision unknown")
-        )
-    return "\n".join(lines)
-
-
-def configure_eval(p: argparse.ArgumentParser) -> None:
-    """The ``timewarp eval`` flags (those of :class:`EvalArguments`, and ``--compare``)."""
-    from ..metrics import MODES
-    from .adapters import ADAPTERS
-
-    p.add_argument("--model", help="path or Hub id of the Video-LLM")
-    p.add_argument("--benchmark", help=f"{', '.join(ADAPTERS)}, or the folder of a saved TimeWarp benchmark")
-    p.add_argument("--adapter", help="PEFT adapter folder (TimeWarp training output), merged into the model")
-    p.add_argument("--data", help="load the benchmark from this local copy instead of its Hub id")
-    p.add_argument("--subset", dest="subsets", action="append", help="MVBench/TVBench subtask (repeatable)")
-    p.add_argument("--split", help="the benchmark split (default: the one lmms-eval scores)")
-    p.add_argument("--video-dir", help="folder of the unpacked videos (default: lmms-eval's, $HF_HOME/...)")
-    p.add_argument("--limit", type=int, help="score only the first N questions")
-    p.add_argument("--output", help="output folder (default outputs/eval/<model>/<benchmark>); with "
-                   "--compare, the JSON file for the model card's eval results")  # fmt: skip
-    p.add_argument("--num-frames", type=int, default=8, help="frames per video, as in training (default 8)")
-    p.add_argument("--fps", type=float, help="sample one frame every 1/fps seconds instead")
-    p.add_argument("--max-frames", type=int, help="cap on frames per video")
-    p.add_argument("--batch-size", type=int, default=8, help="questions per batch (default 8)")
-    p.add_argument("--max-new-tokens", type=int, help="answer length (default: the benchmark's)")
-    p.add_argument("--mode", choices=MODES, default="corrected", help="answer reading (default corrected)")
-    p.add_argument("--scoring", choices=SCORINGS, default="generate",
-                   help="generate and read the answer, or pick the most likely option text")  # fmt: skip
-    p.add_argument("--device", help="cuda, cpu, ... (default: cuda when available)")
-    p.add_argument("--dtype", default="auto", help="model dtype (default: the checkpoint's)")
-    p.add_argument("--probe", choices=PROBES,
-                   help="also answer on reversed/shuffled/frozen/single-frame clips and report accuracy "
-                   "true vs probed, the drop and the flip rate")  # fmt: skip
-    p.add_argument("--compare", nargs=2, metavar=("BASE", "TUNED"),
-                   help="compare two runs' scores.json (or folders of them) instead of running")  # fmt: skip
-
-
-def run_eval_cli(args: argparse.Namespace) -> int:
-    """``timewarp eval``: run one evaluation and print its table, or compare two runs."""
-    from .compare import run_compare
-
-    try:
-        if args.compare:
-            if args.model or args.benchmark:
-                raise ValueError("--compare reads finished runs; it takes no --model or --benchmark")
-            print(run_compare(*args.compare, output=args.output))
-            return 0
-        if not args.model or not args.benchmark:
-            raise ValueError("--model and --benchmark are required (or --compare BASE TUNED)")
-        options = {f.name: getattr(args, f.name) for f in fields(EvalArguments)}
-        scores = run_eval(EvalArguments(**options))
-    except ValueError as exc:
-        raise SystemExit(f"timewarp eval: {exc}") from exc
-    print(format_scores(scores))
-    print(f"\npredictions and scores in {scores['output']}")
-    return 0 if scores["scored"] else 1

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..constants import timewarp_home
 from .base import GenerationBackend, GenerationRequest
 
 __all__ = ["CachedBackend", "ResponseCache", "default_cache_path"]
@@ -24,8 +25,7 @@ __all__ = ["CachedBackend", "ResponseCache", "default_cache_path"]
 
 def default_cache_path() -> Path:
     """``$HF_HOME/timewarp/responses.sqlite`` (``~/.cache/huggingface`` by default)."""
-    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(home) / "timewarp" / "responses.sqlite"
+    return timewarp_home() / "responses.sqlite"
 
 
 class ResponseCache:

@@ -22,8 +22,10 @@ import datasets
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .. import __version__
+from ..constants import CITATION
 from ..prompts import PROMPT_VERSION
-from ..timewarp import CITATION, SUMMARY_FILE
+from ..timewarp import SUMMARY_FILE
+from ..warps import warp_record
 from .common import DATASET_TAGS, EXAMPLE_IMAGE, TASK_CATEGORY, card_template_text, fresh_folder, is_hub_id
 from .privacy import scrub_local_paths
 
@@ -138,17 +140,8 @@ def _pair_counts(dataset: datasets.Dataset) -> Counter:
     recipes = dataset["recipe"] if "recipe" in dataset.column_names else ["unknown"] * len(dataset)
     warps = dataset["warp"] if "warp" in dataset.column_names else [None] * len(dataset)
     for recipe, warp in zip(recipes, warps):
-        counts[(recipe, _warp_record(warp).get("name", "unknown") if warp else "none")] += 1
+        counts[(recipe, warp_record(warp).get("name", "unknown") if warp else "none")] += 1
     return counts
-
-
-def _warp_record(warp: str | None) -> dict[str, Any]:
-    """A row's ``warp`` JSON as a dict (empty when missing or not a JSON object)."""
-    try:
-        record = json.loads(warp) if warp else {}
-    except json.JSONDecodeError:
-        return {}
-    return record if isinstance(record, dict) else {}
 
 
 def _pair_statistics(dataset: datasets.Dataset) -> list[tuple[str, str]]:
@@ -194,7 +187,7 @@ def example_picture(pairs: datasets.Dataset | str | os.PathLike, *, thumb_height
     drawable: dict[str, dict[str, dict[str, Any]]] = {}
     for k, (video_id, warp) in enumerate(zip(ids, warps)):
         first_row.setdefault(video_id, k)
-        record = _warp_record(warp)
+        record = warp_record(warp)
         if record.get("indices") or record.get("name") in CORRUPTIONS:
             key = json.dumps({f: record.get(f) for f in ("name", "params", "indices")}, sort_keys=True)
             drawable.setdefault(video_id, {}).setdefault(key, record)

@@ -16,7 +16,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from .. import __version__
-from ..timewarp import CITATION
+from ..constants import CITATION
 from .common import MODEL_TAGS, TASK_CATEGORY, as_list, card_template_text, is_hub_id
 from .privacy import scrub_local_paths
 
@@ -52,7 +52,7 @@ def eval_results_from_dict(
 
     Known benchmarks get their Hub dataset id as ``dataset.type`` so the Hub links them; others keep
     their name. Values must be numbers. ``datasets`` (``{benchmark: {"id", "config", "split", "revision",
-    "rows"}}``, the ``.datasets.json`` that ``timewarp eval --compare --output`` writes beside the results)
+    "rows"}}``, the ``.datasets.json`` that ``timewarp compare --output`` writes beside the results)
     records which version of each benchmark was scored: its commit, config, split and row count.
     """
     entries = []

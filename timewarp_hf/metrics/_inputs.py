@@ -9,7 +9,30 @@ the batch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
+
+import datasets
+import evaluate
+
+
+def metric_info(
+    description: str,
+    citation: str,
+    inputs_description: str,
+    columns: Mapping[str, str],
+    reference_urls: Sequence[str] = (),
+) -> evaluate.MetricInfo:
+    """The ``evaluate.MetricInfo`` of a metric here: its input ``columns`` are text (``"text"``) or
+    lists of texts (``"texts"``, e.g. a question's options)."""
+    kinds = {"text": datasets.Value("string"), "texts": datasets.List(datasets.Value("string"))}
+    return evaluate.MetricInfo(
+        description=description,
+        citation=citation,
+        inputs_description=inputs_description,
+        features=datasets.Features({name: kinds[kind] for name, kind in columns.items()}),
+        reference_urls=list(reference_urls),
+    )
 
 
 class InputColumnsMixin:

@@ -9,11 +9,13 @@ pre-processing, which every reference rule reads after.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..constants import READING_MODES
+
 LETTERS = string.ascii_uppercase
-MODES = ("corrected", "reference")
+MODES = READING_MODES
 
 
 def check_mode(mode: str, strict: bool, reference: str) -> None:
@@ -64,6 +66,25 @@ def lmms_eval_response(prediction: str | None) -> str:
 def _argmax_first(values: Sequence[int]) -> int:
     """``numpy.argmax``: index of the first maximum."""
     return max(range(len(values)), key=lambda i: (values[i], -i))
+
+
+def mentioned_options(response: str, index2ans: Mapping[str, str]) -> list[str]:
+    """The option letters whose text ``response`` contains (case-folded): lmms-eval's fallback in its
+    ``parse_multi_choice_response`` ports when no letter is found in a long answer."""
+    return [index for index, answer in index2ans.items() if answer.lower() in response.lower()]
+
+
+def last_mentioned(
+    response: str, candidates: Sequence[str], index2ans: Mapping[str, str], *, by_text: bool, bracketed: bool
+) -> str:
+    """lmms-eval's pick among several candidate letters: the one mentioned last in ``response``, found
+    as ``(X)`` or `` X `` (``bracketed`` says which matched), or by its option text (``by_text``)."""
+    if by_text:
+        starts = [response.lower().rfind(index2ans[c].lower()) for c in candidates]
+    else:
+        template = "({})" if bracketed else " {} "
+        starts = [response.rfind(template.format(c)) for c in candidates]
+    return candidates[_argmax_first(starts)]
 
 
 def _first_character(prediction: str, options: Sequence[str], num_choices: int) -> str | None:

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import TimewarpConfig
+from ..config import TimeWarpConfig
 from ..generation import GenerationBackend
 from ..sources import BaseExample
 from ..video import Frames, Scene
@@ -34,10 +34,7 @@ class PreparedVideo:
     @property
     def presentation_fps(self) -> float:
         """The rate of the sampled frames, i.e. the fps of the clip the model is shown."""
-        idx = self.frames.indices
-        if len(idx) < 2 or idx[-1] == idx[0]:
-            return self.frames.info.fps
-        return self.frames.info.fps * (len(idx) - 1) / (idx[-1] - idx[0])
+        return self.frames.presentation_fps
 
 
 @dataclass
@@ -64,7 +61,7 @@ class Draft:
 class RecipeContext:
     """What a recipe may use: the config, the backends, and the build's counters."""
 
-    config: TimewarpConfig
+    config: TimeWarpConfig
     captioner: GenerationBackend | None
     generator: GenerationBackend | None
     counters: Counter

@@ -1,7 +1,7 @@
 """The ``warped`` recipe: a Video-LLM answers the same question on the true frames (chosen) and on each
 time-warped copy of them (rejected). All warps index the one decode of the video.
 
-Two pair types come out of one warp (``TimewarpConfig.pair_type``):
+Two pair types come out of one warp (``TimeWarpConfig.pair_type``):
 
 * ``answer_contrast``: the answer on the true frames over the answer on the warped frames; both sides are
   trained with the true video (the paper's pairs).

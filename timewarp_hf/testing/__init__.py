@@ -1,5 +1,7 @@
 """Offline testing kit, public like ``transformers.testing_utils``: synthetic videos, broken files and
-tiny randomly initialised models, so tests and demos never need the network."""
+tiny randomly initialised models, so tests and demos never need the network. Imported by their module path
+(they are not re-exported here): :mod:`.mcq_outputs` (synthetic multiple-choice model outputs) and
+:mod:`.lmms_eval_reference` (lmms-eval's own scoring of them), which check the metrics' reference mode."""
 
 from .models import LM_FAMILIES, VLM_FAMILIES, make_tiny_lm, make_tiny_vlm
 from .temporal_benchmark import QUESTION_TYPES, make_temporal_benchmark

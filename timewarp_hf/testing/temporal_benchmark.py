@@ -34,6 +34,7 @@ from typing import Any
 import av
 import numpy as np
 
+from ..constants import ORDER_DEPENDENT_TYPES
 from ..sources import SCENES_FEATURE
 
 __all__ = ["QUESTION_TYPES", "make_temporal_benchmark", "write_lossless_video"]
@@ -47,7 +48,7 @@ QUESTION_TYPES = (
     "repetitions",
     "appearance",
 )
-ORDER_DEPENDENT = {"direction", "event_order", "next_event", "playback", "speed_change"}
+ORDER_DEPENDENT = set(ORDER_DEPENDENT_TYPES)
 EVENT_COLOURS = {
     "red": (220, 40, 40),
     "green": (40, 190, 60),

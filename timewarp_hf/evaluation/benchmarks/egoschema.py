@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from timewarp_hf.metrics.rules import LETTERS, BenchmarkRule
+from timewarp_hf.metrics.rules import LETTERS, BenchmarkRule, mentioned_options
 
 
 def reference_egoschema(prediction: str, options: Sequence[str]) -> str | None:
@@ -23,10 +23,8 @@ def reference_egoschema(prediction: str, options: Sequence[str]) -> str | None:
     candidates += [f"{c} " for c in all_choices if f"{c} " in response]
     candidates += [f"{c}." for c in all_choices if f"{c}." in response]
     if not candidates and len(response.split()) > 5:
-        for index, ans in index2ans.items():
-            if ans.lower() in response.lower():
-                candidates.append(index)
-                index_ans = False
+        candidates = mentioned_options(response, index2ans)
+        index_ans = not candidates
     if not candidates:
         return None
     if len(candidates) > 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from timewarp_hf.metrics.rules import LETTERS, BenchmarkRule, _argmax_first
+from timewarp_hf.metrics.rules import LETTERS, BenchmarkRule, last_mentioned, mentioned_options
 
 from .base import BenchmarkAdapter, EvalExample, _letter_for, _lettered
 
@@ -71,20 +71,12 @@ def reference_nextqa(prediction: str, options: Sequence[str]) -> str | None:
     if not candidates:
         candidates = [c for c in all_choices if f"{c}." in response]
     if not candidates and len(response.split()) > 5:
-        for index, ans in index2ans.items():
-            if ans.lower() in response.lower():
-                candidates.append(index)
-                index_ans = False
+        candidates, index_ans = mentioned_options(response, index2ans), False
     if not candidates:
         return None
     if len(candidates) == 1:
         return candidates[0]
-    if index_ans:
-        template = "({})" if ans_with_brack else " {} "
-        starts = [response.rfind(template.format(c)) for c in candidates]
-    else:
-        starts = [response.lower().rfind(index2ans[c].lower()) for c in candidates]
-    return candidates[_argmax_first(starts)]
+    return last_mentioned(response, candidates, index2ans, by_text=not index_ans, bracketed=ans_with_brack)
 
 
 RULES = (

@@ -14,18 +14,13 @@ import ast
 import json
 import re
 
-import datasets
 import evaluate
 
-from timewarp_hf.metrics._inputs import InputColumnsMixin
+from timewarp_hf.constants import CITATION
+from timewarp_hf.metrics._inputs import InputColumnsMixin, metric_info
 
 _DESCRIPTION = __doc__
-_CITATION = """@article{vani2025timewarp,
-  title   = {Harnessing Synthetic Preference Data for Enhancing Temporal Understanding of Video-LLMs},
-  author  = {Sameep Vani and Shreyas Jena and Maitreya Patel and Chitta Baral and Somak Aditya and Yezhou Yang},
-  journal = {arXiv preprint arXiv:2510.03955},
-  year    = {2025}
-}"""
+_CITATION = CITATION
 _KWARGS_DESCRIPTION = """
 Args:
     predictions: the model's free-form answers.
@@ -101,18 +96,11 @@ class LLMJudge(InputColumnsMixin, evaluate.Metric):
         super().__init__(**kwargs)
 
     def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Value("string"),
-                    "questions": datasets.Value("string"),
-                    "categories": datasets.Value("string"),
-                }
-            ),
+        return metric_info(
+            _DESCRIPTION,
+            _CITATION,
+            _KWARGS_DESCRIPTION,
+            {"predictions": "text", "references": "text", "questions": "text", "categories": "text"},
         )
 
     def _backend(self):

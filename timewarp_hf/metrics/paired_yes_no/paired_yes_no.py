@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import datasets
 import evaluate
 
-from timewarp_hf.metrics._inputs import InputColumnsMixin
+from timewarp_hf.metrics._inputs import InputColumnsMixin, metric_info
 from timewarp_hf.metrics.extraction import check_mode, extract_yes_no, reference_videohallucer
 
 _CITATION = """\
@@ -84,19 +83,12 @@ class PairedYesNo(InputColumnsMixin, evaluate.Metric):
         super().__init__(**kwargs)
 
     def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Value("string"),
-                    "pair_ids": datasets.Value("string"),
-                    "categories": datasets.Value("string"),
-                }
-            ),
-            reference_urls=[
+        return metric_info(
+            _DESCRIPTION,
+            _CITATION,
+            _KWARGS_DESCRIPTION,
+            {"predictions": "text", "references": "text", "pair_ids": "text", "categories": "text"},
+            [
                 "https://arxiv.org/abs/2406.16338",
                 "https://github.com/patrick-tssn/VideoHallucer",
             ],

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-import datasets
 import evaluate
 
-from timewarp_hf.metrics._inputs import InputColumnsMixin
+from timewarp_hf.metrics._inputs import InputColumnsMixin, metric_info
 from timewarp_hf.metrics.extraction import BENCHMARKS, LETTERS, answer_reader, get_rule, lmms_eval_response
 
 _CITATION = """\
@@ -128,20 +127,18 @@ class TemporalMCQ(InputColumnsMixin, evaluate.Metric):
         super().__init__(config_name=self.benchmark, **kwargs)
 
     def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Value("string"),
-                    "options": datasets.List(datasets.Value("string")),
-                    "categories": datasets.Value("string"),
-                    "groups": datasets.Value("string"),
-                }
-            ),
-            reference_urls=[
+        return metric_info(
+            _DESCRIPTION,
+            _CITATION,
+            _KWARGS_DESCRIPTION,
+            {
+                "predictions": "text",
+                "references": "text",
+                "options": "texts",
+                "categories": "text",
+                "groups": "text",
+            },
+            [
                 "https://arxiv.org/abs/2510.03955",
                 "https://github.com/EvolvingLMMs-Lab/lmms-eval",
             ],

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-import datasets
 import evaluate
 
-from timewarp_hf.metrics._inputs import InputColumnsMixin
+from timewarp_hf.metrics._inputs import InputColumnsMixin, metric_info
 
 _CITATION = """\
 @article{timewarp2025,
@@ -83,19 +82,12 @@ class TemporalSensitivity(InputColumnsMixin, evaluate.Metric):
     id_columns = ("categories",)
 
     def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "probed_predictions": datasets.Value("string"),
-                    "references": datasets.Value("string"),
-                    "categories": datasets.Value("string"),
-                }
-            ),
-            reference_urls=["https://arxiv.org/abs/2510.03955"],
+        return metric_info(
+            _DESCRIPTION,
+            _CITATION,
+            _KWARGS_DESCRIPTION,
+            {"predictions": "text", "probed_predictions": "text", "references": "text", "categories": "text"},
+            ["https://arxiv.org/abs/2510.03955"],
         )
 
     def _compute(self, predictions, probed_predictions, references, categories) -> dict:

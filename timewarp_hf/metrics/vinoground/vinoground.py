@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import datasets
 import evaluate
 
-from timewarp_hf.metrics._inputs import InputColumnsMixin
+from timewarp_hf.metrics._inputs import InputColumnsMixin, metric_info
 from timewarp_hf.metrics.extraction import (
     check_mode,
     extract_choice,
@@ -92,21 +91,19 @@ class Vinoground(InputColumnsMixin, evaluate.Metric):
         super().__init__(**kwargs)
 
     def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Value("string"),
-                    "pair_ids": datasets.Value("string"),
-                    "question_types": datasets.Value("string"),
-                    "categories": datasets.Value("string"),
-                    "options": datasets.List(datasets.Value("string")),
-                }
-            ),
-            reference_urls=[
+        return metric_info(
+            _DESCRIPTION,
+            _CITATION,
+            _KWARGS_DESCRIPTION,
+            {
+                "predictions": "text",
+                "references": "text",
+                "pair_ids": "text",
+                "question_types": "text",
+                "categories": "text",
+                "options": "texts",
+            },
+            [
                 "https://arxiv.org/abs/2410.02763",
                 "https://github.com/EvolvingLMMs-Lab/lmms-eval",
             ],

@@ -9,9 +9,10 @@ recipe's pairs = "timewarp"), and scores both on the test split with ``timewarp 
 and the flip rate, separately for the order-dependent question types (direction, event order, next
 event, playback, speed change) and the others (appearance, repetitions), averaged over seeds.
 
-    OMP_NUM_THREADS=1 python scripts/bench_probes.py --seeds 0 1 2 --out outputs/probes
+    OMP_NUM_THREADS=1 python scripts/miniature_probes.py --seeds 0 1 2 --out outputs/probes
 
-The table it prints is the one in the README ("Temporal-sensitivity probes").
+The table it prints is the one in the README ("Temporal-sensitivity probes"). An experiment on the
+miniature reproduction, not a speed benchmark (``scripts/bench_*.py``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import markdown_table
+
+from timewarp_hf.constants import ORDER_DEPENDENT_TYPES
 from timewarp_hf.evaluation import EvalArguments, run_eval
-from timewarp_hf.evaluation.runner import PROBES
-from timewarp_hf.miniature import ORDER_TYPES, MiniatureConfig
+from timewarp_hf.evaluation.probes import PROBES
+from timewarp_hf.miniature import MiniatureConfig
 
 
 def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
@@ -38,10 +42,10 @@ def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
 
     out = Path(config.output_dir)
     paths = miniature._prepare(config)
-    for split, name in (("train", "pairs-explicit"), ("test", "pairs-explicit-test")):
+    for split, name in (("train", "pairs-explicit"), ("eval", "pairs-explicit-test")):
         if not (out / name).is_dir():
             pairs = miniature.explicit_pairs(paths[split], out / "hf_cache")
-            if split == "test":
+            if split == "eval":
                 pairs = pairs.shuffle(seed=0).select(range(min(config.held_out_pairs, len(pairs))))
             pairs.save_to_disk(str(out / name))
     folder = out / "seeds" / str(seed)
@@ -63,7 +67,7 @@ def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
         model.save_pretrained(models["timewarp"])
         processor.save_pretrained(models["timewarp"])
         shutil.rmtree(folder / "run", ignore_errors=True)
-    return {**models, "test": paths["test"]}
+    return {**models, "test": paths["eval"]}
 
 
 def _split_scores(predictions: Path) -> dict[str, dict[str, float]]:
@@ -72,7 +76,7 @@ def _split_scores(predictions: Path) -> dict[str, dict[str, float]]:
     for line in predictions.read_text().splitlines():
         record = json.loads(line)
         if "probe_correct" in record:
-            groups["order" if record["category"] in ORDER_TYPES else "other"].append(record)
+            groups["order" if record["category"] in ORDER_DEPENDENT_TYPES else "other"].append(record)
     scores = {}
     for name, records in groups.items():
         n = len(records)
@@ -116,16 +120,18 @@ def main() -> None:
         f"with cross-entropy ({config.fit_steps} steps); timewarp = base + {config.dpo_steps} steps of TimeWarp "
         "DPO on the explicit recipe's pairs.\n"
     )
-    print(
-        "| model | probe | order qs: accuracy | probed | drop | flip rate | other qs: accuracy | probed | drop | flip rate |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for (arm, probe), runs in results.items():
-        cells = []
-        for group in ("order", "other"):
-            for key in ("accuracy", "probed", "drop", "flip_rate"):
-                cells.append(f"{100 * statistics.fmean(r[group][key] for r in runs):.1f}")
-        print(f"| {arm} | {probe} | " + " | ".join(cells) + " |")
+    headers = ["model", "probe", "order qs: accuracy", "probed", "drop", "flip rate"]
+    headers += ["other qs: accuracy", "probed", "drop", "flip rate"]
+    rows = [
+        [arm, probe]
+        + [
+            f"{100 * statistics.fmean(r[group][key] for r in runs):.1f}"
+            for group in ("order", "other")
+            for key in ("accuracy", "probed", "drop", "flip_rate")
+        ]
+        for (arm, probe), runs in results.items()
+    ]
+    print(markdown_table(headers, rows))
     print(f"\n{time.time() - start:.0f} s in all")
 
 

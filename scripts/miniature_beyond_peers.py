@@ -18,9 +18,10 @@ Arms:
 
 The arms that do not use the curriculum keep the miniature's paired batches (a clip next to its time
 reversal); the curriculum sampler orders by difficulty instead, so ``multi_curriculum`` vs ``multi``
-compares the two orders, not a curriculum against random batches.
+compares the two orders, not a curriculum against random batches. An experiment on the miniature
+reproduction, not a speed benchmark (``scripts/bench_*.py``).
 
-    nice -n 10 python scripts/bench_beyond_peers.py --output outputs/beyond_peers --seeds 0 1 2
+    nice -n 10 python scripts/miniature_beyond_peers.py --output outputs/beyond_peers --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
+
+from bench_common import markdown_table
 
 MULTI_WARPS = ("reverse", "segment_swap", "local_shuffle", "freeze", "speed")
 ARMS = {
@@ -49,7 +52,7 @@ ARMS = {
 def build_pairs(model, processor, model_dir: Path, train_dir: Path, seed: int, warps, pair_type, min_change):
     """The warped recipe through PairPipeline with the fitted model, each clip asked its own benchmark
     question (as :func:`timewarp_hf.miniature.captioner_pairs`, plus the options under test)."""
-    from timewarp_hf.config import TimewarpConfig
+    from timewarp_hf.config import TimeWarpConfig
     from timewarp_hf.generation.transformers_backend import TransformersBackend
     from timewarp_hf.miniature import _benchmark_rows
     from timewarp_hf.pipeline import PairPipeline
@@ -64,7 +67,7 @@ def build_pairs(model, processor, model_dir: Path, train_dir: Path, seed: int, w
         options["min_warp_change"] = min_change
     rows, counters = [], Counter()
     for question, clips in sorted(by_question.items()):
-        config = TimewarpConfig(
+        config = TimeWarpConfig(
             name="beyond",
             recipe="warped",
             captioner=str(model_dir),
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     paths = mini._prepare(config)
     held_path = out / "pairs-explicit-test"
     if not held_path.is_dir():
-        held = mini.explicit_pairs(paths["test"], out / "hf_cache")
+        held = mini.explicit_pairs(paths["eval"], out / "hf_cache")
         held.shuffle(seed=0).select(range(min(config.held_out_pairs, len(held)))).save_to_disk(str(held_path))
     held_out = load_from_disk(str(held_path))
     runs = []
@@ -172,7 +175,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 result = {
                     "seed": seed,
                     "arm": arm,
-                    **mini.evaluate(model, processor, paths["test"], folder / arm),
+                    **mini.evaluate(model, processor, paths["eval"], folder / arm),
                 }
                 result.update(pairs=0, no_change_skipped=0, held_out_explicit_reward_accuracy=float("nan"))
                 runs.append(result)
@@ -195,7 +198,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result = {
                 "seed": seed,
                 "arm": arm,
-                **mini.evaluate(model, processor, paths["test"], folder / arm),
+                **mini.evaluate(model, processor, paths["eval"], folder / arm),
                 "pairs": len(pairs),
                 "pair_types": dict(Counter(pairs["pair_type"])),
                 "no_change_skipped": counters.get("warp_skipped/no_change", 0),
@@ -221,25 +224,23 @@ def _mean_std(values: list[float]) -> str:
 
 
 def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
-    from timewarp_hf.miniature import ORDER_TYPES, _temporal
+    from timewarp_hf.constants import ORDER_DEPENDENT_TYPES
+    from timewarp_hf.miniature import _temporal
 
-    lines = [
-        "| arm | pairs | fake rejects skipped | temporal (mean) | temporal pairs | held-out explicit reward acc. |",
-        "|---|---|---|---|---|---|",
-    ]
+    headers = ["arm", "pairs", "fake rejects skipped", "temporal (mean)", "temporal pairs"]
+    headers.append("held-out explicit reward acc.")
+    rows = []
     for arm in arms:
         rs = [r for r in runs if r["arm"] == arm]
         if not rs:
             continue
         temporal = [_temporal(r["accuracy"]) for r in rs]
-        pairs_acc = [statistics.fmean(r["pair_accuracy"][t] for t in ORDER_TYPES) for r in rs]
+        pairs_acc = [statistics.fmean(r["pair_accuracy"][t] for t in ORDER_DEPENDENT_TYPES) for r in rs]
         held = [v for r in rs if (v := r["held_out_explicit_reward_accuracy"]) == v]  # NaN: no DPO
         counts = "/".join(str(r["pairs"]) for r in rs)
         skipped = "/".join(str(r["no_change_skipped"]) for r in rs)
-        lines.append(
-            f"| `{arm}` | {counts} | {skipped} | {_mean_std(temporal)} | {_mean_std(pairs_acc)} | {_mean_std(held)} |"
-        )
-    return "\n".join(lines)
+        rows.append([f"`{arm}`", counts, skipped, _mean_std(temporal), _mean_std(pairs_acc), _mean_std(held)])
+    return markdown_table(headers, rows)
 
 
 def main() -> None:
