@@ -59,6 +59,9 @@ class WarpResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> WarpResult:
         return cls(
