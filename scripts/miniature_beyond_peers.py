@@ -1,7 +1,7 @@
 """Arms of the miniature reproduction for the options beyond the peers: video-contrast pairs (alone and
 mixed with answer-contrast pairs), the easy-to-hard curriculum, and the fake-reject filter.
 
-Reuses :mod:`timewarp_hf.miniature` (benchmark, tiny model, cross-entropy fitting, DPO arm, likelihood
+Reuses :mod:`timewarp_hf.testing.fitting` (benchmark, tiny model, cross-entropy fitting, DPO arm, likelihood
 evaluation) unchanged; every arm of a seed starts from the same fitted model and gets the same DPO budget.
 Pairs are built by the real builder engine (:class:`~timewarp_hf.pipeline.PairPipeline`) with the fitted
 model as captioner and the options under test (``pair_type``, ``min_warp_change``); the curriculum arm
@@ -51,16 +51,16 @@ ARMS = {
 
 def build_pairs(model, processor, model_dir: Path, train_dir: Path, seed: int, warps, pair_type, min_change):
     """The warped recipe through PairPipeline with the fitted model, each clip asked its own benchmark
-    question (as :func:`timewarp_hf.miniature.captioner_pairs`, plus the options under test)."""
+    question (as :func:`timewarp_hf.testing.fitting.captioner_pairs`, plus the options under test)."""
     from timewarp_hf.config import TimeWarpConfig
     from timewarp_hf.generation.transformers_backend import TransformersBackend
-    from timewarp_hf.miniature import _benchmark_rows
     from timewarp_hf.pipeline import PairPipeline
     from timewarp_hf.sources import BaseExample
+    from timewarp_hf.testing.fitting import benchmark_rows
 
     backend = TransformersBackend(model, processor, batch_size=32, max_new_tokens=24, progress=False)
     by_question: dict[str, list[dict]] = defaultdict(list)
-    for row in _benchmark_rows(train_dir):
+    for row in benchmark_rows(train_dir):
         by_question[row["question"]].append(row)
     options: dict[str, Any] = {"pair_type": pair_type}
     if min_change is not None:
@@ -89,47 +89,14 @@ def build_pairs(model, processor, model_dir: Path, train_dir: Path, seed: int, w
 
 
 def train_curriculum(model, processor, pairs, held_out, config, seed: int, out: Path) -> dict[str, Any]:
-    """:func:`timewarp_hf.miniature.train_dpo` with the curriculum sampler in place of the paired order."""
-    from transformers import AutoModelForImageTextToText, PrinterCallback
+    """:func:`timewarp_hf.testing.fitting.train_dpo` with the curriculum sampler in place of the paired order."""
+    from dataclasses import replace
 
-    from timewarp_hf.collator import VideoPreferenceCollator
-    from timewarp_hf.trainer import TimeWarpDPOConfig, TimeWarpDPOTrainer
+    from timewarp_hf.testing.fitting import train_dpo
 
-    reference = AutoModelForImageTextToText.from_config(model.config).eval()
-    reference.load_state_dict(model.state_dict())
-    args = TimeWarpDPOConfig(
-        output_dir=str(out),
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=2 * config.batch_size,
-        max_steps=config.dpo_steps,
-        learning_rate=config.dpo_lr,
-        lr_scheduler_type="cosine",
-        warmup_steps=min(10, config.dpo_steps // 10),
-        beta=config.beta,
-        curriculum="easy_to_hard",
-        curriculum_stages=3,
-        curriculum_pacing="epochs",
-        seed=seed,
-        report_to="none",
-        save_strategy="no",
-        disable_tqdm=True,
-        gradient_checkpointing=False,
-        logging_steps=max(1, config.dpo_steps // 10),
-        on_decode_error="raise",
-        dataloader_pin_memory=False,
-    )
-    trainer = TimeWarpDPOTrainer(
-        model=model, ref_model=reference, args=args, train_dataset=pairs, processing_class=processor
-    )
-    trainer.remove_callback(PrinterCallback)
-    trainer.train()
-    logs = [log for log in trainer.state.log_history if "rewards/accuracies" in log]
-    trainer.data_collator = VideoPreferenceCollator(processor, on_decode_error="raise")
-    held = trainer.evaluate(held_out)
-    return {
-        "train_reward_accuracy": logs[-1]["rewards/accuracies"],
-        "held_out_explicit_reward_accuracy": held["eval_rewards/accuracies"],
-    }
+    ungrouped = replace(config, group_batches=False)  # the curriculum sets the order itself
+    curriculum = {"curriculum": "easy_to_hard", "curriculum_stages": 3, "curriculum_pacing": "epochs"}
+    return train_dpo(model, processor, pairs, held_out, ungrouped, seed, out, False, **curriculum)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,16 +104,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     import transformers
     from datasets import Dataset, load_from_disk
+    from miniature import MiniatureConfig  # scripts/miniature.py, beside this script
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    from timewarp_hf import miniature as mini
+    from timewarp_hf.testing import fitting as mini
 
     torch.set_num_threads(1)
     datasets.disable_progress_bars()
     transformers.logging.set_verbosity_error()
     out = Path(args.output)
-    config = mini.MiniatureConfig(output_dir=out, seeds=tuple(args.seeds), dpo_steps=args.dpo_steps)
-    paths = mini._prepare(config)
+    config = MiniatureConfig(output_dir=out, seeds=tuple(args.seeds), dpo_steps=args.dpo_steps)
+    paths = mini.prepare_data(config)
     held_path = out / "pairs-explicit-test"
     if not held_path.is_dir():
         held = mini.explicit_pairs(paths["eval"], out / "hf_cache")
@@ -158,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         folder = out / "seeds" / str(seed)
         start = time.time()
         if not (folder / "fitted" / "config.json").is_file():
-            model = mini._fresh_model(paths["checkpoint"], seed, config.init_std)
+            model = mini.fresh_model(paths["checkpoint"], seed, config.init_std)
             mini.fit(model, processor, paths["train"], config, seed)
             model.save_pretrained(folder / "fitted")
             processor.save_pretrained(folder / "fitted")
@@ -179,7 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 }
                 result.update(pairs=0, no_change_skipped=0, held_out_explicit_reward_accuracy=float("nan"))
                 runs.append(result)
-                print(f"seed {seed} base: temporal {mini._temporal(result['accuracy']):.3f}", flush=True)
+                print(f"seed {seed} base: temporal {mini.temporal_mean(result['accuracy']):.3f}", flush=True)
                 (out / "runs.json").write_text(json.dumps(runs, indent=2))
                 continue
             key = (seed, warps, pair_type, min_change)
@@ -208,7 +176,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             runs.append(result)
             print(
-                f"seed {seed} {arm}: temporal {mini._temporal(result['accuracy']):.3f}, pairs {len(pairs)}, "
+                f"seed {seed} {arm}: temporal {mini.temporal_mean(result['accuracy']):.3f}, pairs {len(pairs)}, "
                 f"no_change {result['no_change_skipped']} ({result['seconds']:.0f} s)",
                 flush=True,
             )
@@ -225,7 +193,7 @@ def _mean_std(values: list[float]) -> str:
 
 def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
     from timewarp_hf.constants import ORDER_DEPENDENT_TYPES
-    from timewarp_hf.miniature import _temporal
+    from timewarp_hf.testing.fitting import temporal_mean
 
     headers = ["arm", "pairs", "fake rejects skipped", "temporal (mean)", "temporal pairs"]
     headers.append("held-out explicit reward acc.")
@@ -234,7 +202,7 @@ def table(runs: list[dict[str, Any]], arms: list[str]) -> str:
         rs = [r for r in runs if r["arm"] == arm]
         if not rs:
             continue
-        temporal = [_temporal(r["accuracy"]) for r in rs]
+        temporal = [temporal_mean(r["accuracy"]) for r in rs]
         pairs_acc = [statistics.fmean(r["pair_accuracy"][t] for t in ORDER_DEPENDENT_TYPES) for r in rs]
         held = [v for r in rs if (v := r["held_out_explicit_reward_accuracy"]) == v]  # NaN: no DPO
         counts = "/".join(str(r["pairs"]) for r in rs)

@@ -2,7 +2,7 @@
 """Temporal-sensitivity probes on the synthetic temporal benchmark: does a TimeWarp-trained miniature
 model rely on frame order more than its base?
 
-For each seed it builds the miniature reproduction's pieces (:mod:`timewarp_hf.miniature`: the tiny
+For each seed it builds the miniature reproduction's pieces (:mod:`timewarp_hf.testing.fitting`: the tiny
 Qwen2-VL, fitted with cross-entropy on the train split = "base"; then TimeWarp DPO on the explicit
 recipe's pairs = "timewarp"), and scores both on the test split with ``timewarp eval --scoring likelihood
 --probe P`` for every probe. It prints, per model and probe, accuracy on true vs probed frames, the drop
@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 
 from bench_common import markdown_table
+from miniature import MiniatureConfig  # scripts/miniature.py, beside this script
 
 from timewarp_hf.constants import ORDER_DEPENDENT_TYPES
 from timewarp_hf.evaluation import EvalArguments, run_eval
 from timewarp_hf.evaluation.probes import PROBES
-from timewarp_hf.miniature import MiniatureConfig
 
 
 def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
@@ -38,10 +38,10 @@ def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
     from datasets import load_from_disk
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    from timewarp_hf import miniature
+    from timewarp_hf.testing import fitting as miniature
 
     out = Path(config.output_dir)
-    paths = miniature._prepare(config)
+    paths = miniature.prepare_data(config)
     for split, name in (("train", "pairs-explicit"), ("eval", "pairs-explicit-test")):
         if not (out / name).is_dir():
             pairs = miniature.explicit_pairs(paths[split], out / "hf_cache")
@@ -52,7 +52,7 @@ def _models(config: MiniatureConfig, seed: int) -> dict[str, Path]:
     models = {"base": folder / "base", "timewarp": folder / "timewarp"}
     if not (models["base"] / "config.json").is_file():
         processor = AutoProcessor.from_pretrained(paths["checkpoint"])
-        model = miniature._fresh_model(paths["checkpoint"], seed, config.init_std)
+        model = miniature.fresh_model(paths["checkpoint"], seed, config.init_std)
         miniature.fit(model, processor, paths["train"], config, seed)
         model.save_pretrained(models["base"])
         processor.save_pretrained(models["base"])

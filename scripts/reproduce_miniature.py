@@ -6,9 +6,12 @@ seeds. Prints the table of mean ± std per arm and question type and writes it, 
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python scripts/reproduce_miniature.py            # ~11 min on 2 cores
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python scripts/reproduce_miniature.py --quick    # the CI run, ~3 min
     python scripts/reproduce_miniature.py --gain --validation --seeds 21 22 --dpo-lr 3e-4  # tune the quickstart
+    python scripts/reproduce_miniature.py --report outputs/miniature --readme README.md  # re-render a run
 
-What each step does and why: :mod:`timewarp_hf.miniature`. Exit status 0 when the ranking the method
-predicts holds, 1 when it does not (the table says which comparison failed).
+The settings are YAML recipes: ``scripts/recipes/miniature.yaml`` (the default) and ``miniature_quick.yaml``
+(``--quick``), or any file given with ``--config``; a flag overrides the key it names. What each step does
+and why: ``scripts/miniature.py`` (the driver) and :mod:`timewarp_hf.testing.fitting` (the engine). Exit
+status 0 when the ranking the method predicts holds, 1 when it does not (the table says which failed).
 """
 
 from __future__ import annotations
@@ -23,19 +26,32 @@ from pathlib import Path
 os.environ.setdefault("TQDM_DISABLE", "1")  # before tqdm is imported here or in the worker processes
 
 import datasets  # noqa: E402
-
-from timewarp_hf.miniature import (  # noqa: E402
+import yaml  # noqa: E402
+from miniature import (  # noqa: E402  (scripts/miniature.py, beside this script)
     ARMS,
-    QUICKSTART_PAIR,
     MiniatureConfig,
-    _temporal,
     answer_accuracy,
-    base_and_timewarp,
-    format_gain,
     format_table,
     run_miniature,
     write_readme_table,
+    write_results,
 )
+
+from timewarp_hf.testing.fitted_pair import QUICKSTART_PAIR, base_and_timewarp, format_gain  # noqa: E402
+from timewarp_hf.testing.fitting import temporal_mean  # noqa: E402
+
+RECIPES = Path(__file__).resolve().parent / "recipes"
+
+
+def load_config(path: Path, output_dir: Path) -> MiniatureConfig:
+    """A :class:`MiniatureConfig` from a YAML recipe (its keys are the dataclass's fields)."""
+    values = yaml.safe_load(Path(path).read_text()) or {}
+    known = {f.name for f in dataclasses.fields(MiniatureConfig)} - {"output_dir"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SystemExit(f"{path}: unknown keys {unknown}; accepted: {', '.join(sorted(known))}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return MiniatureConfig(output_dir=output_dir, **values)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="the CI variant: 3 seeds, half the DPO steps, only the arms the ranking compares",
+        help="the CI variant (recipes/miniature_quick.yaml): 3 seeds, half the DPO steps, the compared arms",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="YAML recipe of the settings (default: recipes/miniature.yaml)"
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="run nothing: re-render DIR/results.json's runs (table, ranking, plot; with --readme, README)",
     )
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default: 0-4, or 0-2 with --quick)")
     parser.add_argument("--workers", type=int, help="parallel processes, one torch thread each (default 2)")
@@ -84,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     datasets.disable_progress_bars()  # the run logs one line per finished seed and arm instead
     if args.gain:
         return _gain(args)
-    config = MiniatureConfig.quick(args.output) if args.quick else MiniatureConfig(output_dir=args.output)
+    if args.report:
+        return _report(args)
+    recipe = args.config or RECIPES / ("miniature_quick.yaml" if args.quick else "miniature.yaml")
+    config = load_config(recipe, args.output)
     overrides = {
         "seeds": tuple(args.seeds) if args.seeds else None,
         "workers": args.workers,
@@ -103,12 +131,23 @@ def main(argv: list[str] | None = None) -> int:
     }
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     summary = run_miniature(config, log=lambda line: print(line, flush=True))
+    return _print(summary, config.output_dir, args.readme)
+
+
+def _report(args: argparse.Namespace) -> int:
+    """``--report DIR``: the table, ranking and plot of a finished run, written again from its runs."""
+    saved = json.loads((args.report / "results.json").read_text())
+    summary = write_results(args.report, saved["runs"], saved["config"], saved["seconds"])
+    return _print(summary, args.report, args.readme)
+
+
+def _print(summary: dict, output_dir: Path, readme: Path | None) -> int:
     print()
     print(format_table(summary))
-    print(f"\n{summary['seconds']:.0f} s; results.md, results.json and results.png in {config.output_dir}")
-    if args.readme:
-        write_readme_table(args.readme, summary, config.output_dir / "results.png")
-        print(f"table written into {args.readme}")
+    print(f"\n{summary['seconds']:.0f} s; results.md, results.json and results.png in {output_dir}")
+    if readme:
+        write_readme_table(readme, summary, output_dir / "results.png")
+        print(f"table written into {readme}")
     print(
         "RESULT "
         + json.dumps({"ranking_holds": not summary["ranking"], "seconds": round(summary["seconds"])})
@@ -144,7 +183,7 @@ def _gain(args: argparse.Namespace) -> int:
         answers = answer_accuracy(out, out / "data" / split)
         row = {
             "seed": seed,
-            "likelihood": {side: _temporal(result[side]["accuracy"]) for side in ("base", "timewarp")},
+            "likelihood": {side: temporal_mean(result[side]["accuracy"]) for side in ("base", "timewarp")},
             "answers": answers,
             "seconds": round(result["seconds"]),
         }

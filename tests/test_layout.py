@@ -194,3 +194,22 @@ def test_config_file_sets_any_flag(command, tmp_path):
     for key, value in file_values.items():
         if key != flag:
             assert merged[key] == value, key
+
+
+def test_the_0_1_names_still_work_and_say_what_replaced_them():
+    import timewarp_hf
+    from timewarp_hf import config, timewarp
+
+    for module, old, new in (
+        (timewarp_hf, "TimewarpConfig", config.TimeWarpConfig),
+        (config, "TimewarpConfigError", config.TimeWarpConfigError),
+        (timewarp, "TimewarpBuilder", timewarp.TimeWarpBuilder),
+        (timewarp_hf, "TimewarpBuilder", timewarp.TimeWarpBuilder),
+    ):
+        with pytest.warns(FutureWarning, match=f"{old} is deprecated, use {new.__name__}"):
+            assert getattr(module, old) is new
+    with pytest.warns(FutureWarning, match="use timewarp_hf.mcq_benchmark"):
+        import importlib
+
+        sys.modules.pop("timewarp_hf.benchmarks", None)
+        assert importlib.import_module("timewarp_hf.benchmarks").make_mcq_benchmark

@@ -1,5 +1,6 @@
 """The paper's claim in miniature, guarded in CI: ``scripts/reproduce_miniature.py --quick`` must show the
-ranking TimeWarp predicts on the synthetic temporal benchmark, and the pieces it relies on behave."""
+ranking TimeWarp predicts on the synthetic temporal benchmark, and the pieces it relies on behave. The
+script (and ``scripts/miniature.py``, its driver) is run as a user runs it, never imported."""
 
 from __future__ import annotations
 
@@ -7,26 +8,21 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from timewarp_hf.miniature import (
-    CONTROL_ARMS,
-    TIMEWARP_ARMS,
-    MiniatureConfig,
-    check_ranking,
-    fitted_dir,
-    format_gain,
-    format_table,
-    plot,
-    summarize,
-    write_readme_table,
-)
+from timewarp_hf.constants import ORDER_DEPENDENT_TYPES as ORDER_TYPES
+from timewarp_hf.testing.fitted_pair import format_gain
+from timewarp_hf.testing.fitting import FitConfig, fitted_dir
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "reproduce_miniature.py"
-ORDER_TYPES = ("direction", "event_order", "next_event", "playback", "speed_change")
+TIMEWARP_ARMS = ("explicit", "warped")
+CONTROL_ARMS = ("base", "order_blind", "order_blind_warped")
+# What describe_run reads from a run's config (the rest of a real run's config is not needed to render).
+_CONFIG = {"seeds": [0, 1, 2], "fit_steps": 300, "dpo_steps": 150, "loss_type": ["sigmoid"],
+           "loss_weights": None, "eval_split": "test"}  # fmt: skip
 
 
 def _run(arm: str, seed: int, temporal: float, appearance: float) -> dict:
@@ -34,7 +30,17 @@ def _run(arm: str, seed: int, temporal: float, appearance: float) -> dict:
     return {"arm": arm, "seed": seed, "accuracy": accuracy, "pair_accuracy": dict.fromkeys(ORDER_TYPES, 0.0)}
 
 
-def test_the_ranking_check_names_every_comparison_that_fails():
+def _report(
+    folder: Path, runs: list[dict], *flags: str, config: dict = _CONFIG
+) -> subprocess.CompletedProcess:
+    """``reproduce_miniature.py --report folder``: the table, ranking and plot rendered from planted runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps({"runs": runs, "config": config, "seconds": 12.0}))
+    command = [sys.executable, str(SCRIPT), "--report", str(folder), *flags]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_the_ranking_check_names_every_comparison_that_fails(tmp_path):
     runs = []
     for seed, noise in enumerate((-0.02, 0.0, 0.02)):
         runs += [
@@ -43,41 +49,46 @@ def test_the_ranking_check_names_every_comparison_that_fails():
             _run("warped", seed, 0.7 + noise, 0.4 + noise),
             _run("explicit", seed, 0.56 + noise, 0.2),  # within the spread of base, and loses appearance
         ]
-    summary = summarize(runs)
+    done = _report(tmp_path, runs)
+    assert done.returncode == 1, done.stderr[-2000:]  # the ranking does not hold
+    summary = json.loads((tmp_path / "results.json").read_text())
     assert summary["seeds"] == 3
     assert summary["table"]["warped"]["temporal"]["mean"] == pytest.approx(0.7)
-    problems = check_ranking(summary)
+    problems = summary["ranking"]
     assert len(problems) == 2, problems
     assert problems[0].startswith("explicit is not above base on temporal questions")
     assert problems[1].startswith("explicit loses on appearance questions beyond the seed spread")
-    summary["ranking"] = problems
-    table = format_table(summary)
-    assert "| TimeWarp-warped | 0.700 ± 0.020 |" in table and "does NOT hold" in table
+    assert "| TimeWarp-warped | 0.700 ± 0.020 |" in done.stdout and "does NOT hold" in done.stdout
+    assert (tmp_path / "results.png").stat().st_size > 0
 
 
-def test_readme_block_is_rewritten_from_the_run_and_fitted_bases_are_keyed_by_their_settings(tmp_path):
+def test_readme_block_is_rewritten_from_the_run_and_recipes_are_checked(tmp_path):
     runs = [_run(arm, seed, 0.6 + 0.01 * seed, 0.4) for seed in range(2) for arm in ("base", "warped")]
-    summary = summarize(runs)
-    summary.update(seconds=12.0, ranking=[], config=asdict(MiniatureConfig(tmp_path, seeds=(0, 1))))
     readme = tmp_path / "README.md"
     readme.write_text(
         "intro\n<!-- miniature-table:start -->\nold numbers\n<!-- miniature-table:end -->\nrest\n"
     )
-    plot(summary, tmp_path / "results.png")
-    write_readme_table(readme, summary, tmp_path / "results.png")
+    _report(tmp_path / "run", runs, "--readme", str(readme), config={**_CONFIG, "seeds": [0, 1]})
     text = readme.read_text()
     assert "old numbers" not in text and text.startswith("intro\n") and text.endswith("rest\n")
     assert "| TimeWarp-warped | 0.605 ± 0.007 |" in text and "Seeds 0, 1; 300 fitting steps" in text
     assert (tmp_path / "docs" / "miniature_results.png").stat().st_size > 0
     (tmp_path / "other.md").write_text("no block")
-    with pytest.raises(ValueError, match="has no <!-- miniature-table:start -->"):
-        write_readme_table(tmp_path / "other.md", summary, tmp_path / "results.png")
-    cached = MiniatureConfig(tmp_path, base_cache=tmp_path / "cache")
+    done = _report(tmp_path / "run", runs, "--readme", str(tmp_path / "other.md"))
+    assert done.returncode != 0 and "has no <!-- miniature-table:start -->" in done.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seeds: [0]\ndpo_step: 10\n")
+    done = subprocess.run([sys.executable, str(SCRIPT), "--config", str(bad)], capture_output=True, text=True)
+    assert done.returncode != 0 and "unknown keys ['dpo_step']" in done.stderr
+
+
+def test_fitted_bases_are_keyed_by_what_the_fitting_depends_on(tmp_path):
+    cached = FitConfig(tmp_path, base_cache=tmp_path / "cache")
     assert fitted_dir(cached, 0) != fitted_dir(cached, 1)
     assert fitted_dir(cached, 0) != fitted_dir(replace(cached, fit_steps=100), 0)
-    assert fitted_dir(cached, 0) == fitted_dir(replace(cached, dpo_steps=10, arms=("base",)), 0)
+    assert fitted_dir(cached, 0) == fitted_dir(replace(cached, dpo_steps=10, dpo_lr=1e-4), 0)
     with pytest.raises(ValueError, match="eval_split must be"):
-        MiniatureConfig(tmp_path, eval_split="train")
+        FitConfig(tmp_path, eval_split="train")
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,9 @@ from timewarp_hf.demo import (
     space_models,
 )
 from timewarp_hf.hub import stage_space
-from timewarp_hf.miniature import default_base_cache, fitted_pair, install_pair
 from timewarp_hf.testing import make_synthetic_video
+from timewarp_hf.testing.fitted_pair import fitted_pair, install_pair
+from timewarp_hf.testing.fitting import default_base_cache
 
 from .servers import free_port
 
@@ -261,7 +262,7 @@ def test_the_sample_clips_show_timewarp_right_more_often_than_the_base(sample_an
     type in the synthetic test split), each asked its question with its options: the page says who picked
     the clip's known answer, TimeWarp picks it on more clips than the base, and the fitted base answers in
     the options' words on most clips (it speaks the benchmark's answers; a random model does not)."""
-    from timewarp_hf.miniature import ORDER_TYPES
+    from timewarp_hf.constants import ORDER_DEPENDENT_TYPES as ORDER_TYPES
 
     assert [s["category"] for s, *_ in sample_answers] == [t for t in ORDER_TYPES for _ in range(2)]
     right = {"base": 0, "TimeWarp": 0}

@@ -4,7 +4,7 @@ import pytest
 from datasets import load_dataset
 
 import timewarp_hf  # noqa: F401
-from timewarp_hf.config import TimewarpConfigError
+from timewarp_hf.config import TimeWarpConfigError
 from timewarp_hf.generation import GenerationRequest, load_backend
 from timewarp_hf.generation.template_backend import answer_question, template_questions
 from timewarp_hf.parsing import parse_answer, parse_qa_pairs
@@ -120,5 +120,5 @@ def test_explicit_build_with_the_template_backend(tmp_path, isolated_datasets_ca
 
 
 def test_template_backend_only_for_explicit(tmp_path):
-    with pytest.raises(TimewarpConfigError, match="only writes the explicit recipe's QA"):
+    with pytest.raises(TimeWarpConfigError, match="only writes the explicit recipe's QA"):
         load_dataset("timewarp", base=str(tmp_path), recipe="warped", captioner="template", split="train")

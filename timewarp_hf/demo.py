@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from .config import TimewarpConfig, TimewarpConfigError
+from .config import TimeWarpConfig, TimeWarpConfigError
 from .constants import timewarp_home
 from .export import message_text
 from .generation import CachedBackend, GenerationRequest, ResponseCache
@@ -99,10 +99,10 @@ def default_models(cache_dir: str | os.PathLike | None = None, log: Any = logger
 
     ``timewarp quickstart`` installs its pair there; without one it is made here, the same way (fitting the
     tiny base on the synthetic train split, warped pairs, :class:`~timewarp_hf.trainer.TimeWarpDPOTrainer`;
-    a few minutes on a CPU, once). Returns :func:`timewarp_hf.miniature.load_pair`'s record: the two model
+    a few minutes on a CPU, once). Returns :func:`timewarp_hf.testing.fitted_pair.load_pair`'s record: the two model
     paths, their scores on the synthetic test split and the sample clips with their questions and answers.
     """
-    from .miniature import fitted_pair
+    from .testing.fitted_pair import fitted_pair
 
     folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / PAIR_FOLDER
     return fitted_pair(folder, log=log)
@@ -224,7 +224,7 @@ class TimeWarpDemo:
             raise DemoInputError("pick at least one warp")
         question = (question or "").strip() or DEFAULT_QUESTION
         try:
-            config = TimewarpConfig(
+            config = TimeWarpConfig(
                 recipe="warped",
                 warps=tuple(warps),
                 captioner=self.base_model,
@@ -232,7 +232,7 @@ class TimeWarpDemo:
                 num_frames=int(num_frames),
                 max_new_tokens=self.max_new_tokens,
             )
-        except TimewarpConfigError as exc:
+        except TimeWarpConfigError as exc:
             raise DemoInputError(str(exc)) from None
         base, timewarp = self.backends()
         pipeline = PairPipeline(config, "demo upload", captioner=base)
@@ -272,7 +272,7 @@ class TimeWarpDemo:
         )
 
     @staticmethod
-    def _warps(prepared: PreparedVideo, config: TimewarpConfig) -> tuple[list[WarpResult], dict[str, str]]:
+    def _warps(prepared: PreparedVideo, config: TimeWarpConfig) -> tuple[list[WarpResult], dict[str, str]]:
         """The warps the warped recipe applies to this video (same seed), and why others cannot apply."""
         seed = RecipeContext(config, None, None, Counter()).seed_for(prepared, "warp")
         results, not_applicable = [], {}
@@ -449,12 +449,9 @@ def _verdict_line(answer: str, result: DemoResult) -> str:
 
 def _pair_note(pair: dict[str, Any]) -> str:
     """The header line saying which default models run and how they scored (from the pair's record)."""
-    from .miniature import ORDER_TYPES
+    from .testing.fitting import temporal_mean
 
-    base, tuned = (pair[side]["accuracy"] for side in ("base", "timewarp"))
-    mean = {
-        name: sum(acc[t] for t in ORDER_TYPES) / len(ORDER_TYPES) for name, acc in (("b", base), ("t", tuned))
-    }
+    mean = {name: temporal_mean(pair[side]["accuracy"]) for name, side in (("b", "base"), ("t", "timewarp"))}
     return (
         "\n\n*Default models: the quickstart's pair, a tiny Qwen2-VL fitted on the synthetic temporal "
         "benchmark's train split (**base**) and its TimeWarp-trained copy (warped pairs, TimeWarp DPO). On "

@@ -74,7 +74,7 @@ def run_quickstart(
     Each step's own report (JSON lines, tables) goes to ``quickstart.log`` in ``output_dir``; the console
     shows the steps, progress bars and the base-vs-tuned table. Re-running reuses the tiny model and the
     response cache, and rebuilds everything else. With ``gain`` (the default) it also fits the tiny base
-    on the synthetic train split, TimeWarp-trains a copy (:func:`timewarp_hf.miniature.base_and_timewarp`)
+    on the synthetic train split, TimeWarp-trains a copy (:func:`timewarp_hf.testing.fitted_pair.base_and_timewarp`)
     and prints base vs TimeWarp on 112 synthetic test questions: the step that shows the method working.
     That pair then becomes ``timewarp demo``'s default models (copied into its cache folder). With
     ``readme``, the gain table and the run's duration replace the :data:`README_MARKERS` block there.
@@ -148,7 +148,7 @@ def run_quickstart(
             print(f">> 5b. the method shown working: a fitted tiny base vs its TimeWarp copy -> {out.gain}")
             print("   (the base is fitted on the synthetic train split; TimeWarp-warped pairs, TimeWarp DPO)")
             from .demo import PAIR_FOLDER, default_cache_dir
-            from .miniature import QUICKSTART_PAIR, base_and_timewarp, format_gain, install_pair
+            from .testing.fitted_pair import QUICKSTART_PAIR, base_and_timewarp, format_gain, install_pair
 
             result = base_and_timewarp(
                 out.gain, log=lambda line: print(f"   {line}", flush=True), **QUICKSTART_PAIR
@@ -193,7 +193,7 @@ def run_quickstart(
 
 
 def _write_readme(readme: Path, result: dict, seconds: float) -> None:
-    from .miniature import QUICKSTART_PAIR, format_gain, machine, write_readme_block
+    from .testing.fitted_pair import QUICKSTART_PAIR, format_gain, machine, write_readme_block
 
     settings = ", ".join(f"{k} {v}" for k, v in QUICKSTART_PAIR.items() if k != "test_pairs_per_type")
     block = (
