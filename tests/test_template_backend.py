@@ -17,26 +17,26 @@ def test_questions_need_the_order_and_answers_follow_it():
     pairs = template_questions(CAPTIONS, 3)
     assert len(pairs) == 3 and len({q for q, _ in pairs}) == 3
     assert pairs == template_questions(CAPTIONS, 3)  # deterministic
-    assert answer_question("What happens first in the video?", CAPTIONS) == "A red ball rolls in."
-    assert answer_question("What happens last in the video?", CAPTIONS) == "A cat walks past."
-    assert answer_question("What happens right after the ball hits a wall?", CAPTIONS) == "The ball stops."
-    assert answer_question("What happens right before the ball stops?", CAPTIONS) == "The ball hits a wall."
+    assert answer_question("What happens first in the video?", CAPTIONS) == "a red ball rolls in"
+    assert answer_question("What happens last in the video?", CAPTIONS) == "a cat walks past"
+    assert answer_question("What happens right after the ball hits a wall?", CAPTIONS) == "the ball stops"
+    assert answer_question("What happens right before the ball stops?", CAPTIONS) == "the ball hits a wall"
     assert answer_question('Does "the ball stops" happen before or after "a cat walks past"?', CAPTIONS) == (
-        "Before."
+        "before"
     )
     assert answer_question("Which happens first: a cat walks past or the ball stops?", CAPTIONS) == (
-        "The ball stops."
+        "the ball stops"
     )
     assert answer_question("Which happens last: a cat walks past or the ball stops?", CAPTIONS) == (
-        "A cat walks past."
+        "a cat walks past"
     )
     shuffled = [CAPTIONS[k] for k in (3, 0, 2, 1)]
-    assert answer_question("What happens first in the video?", shuffled) == "A cat walks past."
+    assert answer_question("What happens first in the video?", shuffled) == "a cat walks past"
     assert answer_question("What happens right after a cat walks past?", CAPTIONS) == (
-        "Nothing; the video ends there."
+        "nothing, the video ends there"
     )
     assert answer_question("What happens right before a red ball rolls in?", CAPTIONS) == (
-        "Nothing; the video starts there."
+        "nothing, the video starts there"
     )
 
 
@@ -46,12 +46,35 @@ def test_order_lists_name_what_changes_and_the_question_does_not_give_the_order_
         "In which order do these happen: the screen turns blue; the screen turns green; the screen turns red?"
     )
     assert question in [q for q, _ in template_questions(screens, 100)]
-    assert answer_question(question, screens) == "First red, then green, then blue."
-    assert answer_question(question, screens[::-1]) == "First blue, then green, then red."
+    assert answer_question(question, screens) == "red, then green, then blue"
+    assert answer_question(question, screens[::-1]) == "blue, then green, then red"
     # nothing shared to strip: the full phrases
     assert answer_question(
         "In which order do these happen: a cat walks past; a red ball rolls in?", CAPTIONS[::-1]
-    ) == ("First a cat walks past, then a red ball rolls in.")
+    ) == ("a cat walks past, then a red ball rolls in")
+
+
+def test_answers_name_a_scene_the_way_benchmark_options_do():
+    """A caption sentence ("The screen turns red.") makes a model learn its shared words, not the scene;
+    and a benchmark scores a bare option phrase ("red"). Every answer about one scene is that scene's
+    name among the clip's scenes, the same whatever the order and whichever question asks."""
+    screens = ["the screen turns red", "the screen turns green", "the screen turns blue"]
+    square = [
+        "the teal square is on the left",
+        "the teal square is in the middle",
+        "the teal square is on the right",
+    ]
+    for captions, names in (
+        (screens, {"red", "green", "blue"}),
+        (square, {"on the left", "in the middle", "on the right"}),
+    ):
+        ends = {"nothing, the video ends there", "nothing, the video starts there", "before", "after"}
+        for order in (captions, captions[::-1], [captions[k] for k in (1, 2, 0)]):
+            for question, _ in template_questions(captions, 100):
+                answer = answer_question(question, order)
+                assert answer in names | ends or set(answer.split(", then ")) <= names, (question, answer)
+    assert answer_question("What happens right after the screen turns green?", screens) == "blue"
+    assert answer_question("What happens first in the video?", square[::-1]) == "on the right"
 
 
 def test_a_clip_and_its_reversal_are_asked_the_same_questions_in_the_same_answer_forms():
@@ -59,9 +82,9 @@ def test_a_clip_and_its_reversal_are_asked_the_same_questions_in_the_same_answer
         forward = template_questions(captions, 9)
         backward = template_questions(captions[::-1], 9)
         assert [q for q, _ in forward] == [q for q, _ in backward]
-        forms = {"Before.", "After."}
+        forms = {"before", "after"}
         for (_, a), (_, b) in zip(forward, backward):
-            assert (a in forms) == (b in forms) and a.startswith("First ") == b.startswith("First ")
+            assert (a in forms) == (b in forms) and (", then " in a) == (", then " in b)
     # two scenes allow fewer distinct questions; the backend says how many
     assert load_backend("template").max_questions(["at the top", "at the bottom"]) == 10
 
@@ -116,7 +139,7 @@ def test_explicit_build_with_the_template_backend(tmp_path, isolated_datasets_ca
         order = [["a red screen", "a green screen", "a blue screen"][k] for k in warp["scene_order"]]
         question = row["prompt"][0]["content"][1]["text"]
         assert row["rejected"][0]["content"][0]["text"] == answer_question(question, order)
-        assert row["generator"].startswith("template:rules-v2")
+        assert row["generator"].startswith("template:rules-v3")
 
 
 def test_template_backend_only_for_explicit(tmp_path):

@@ -8,11 +8,15 @@ question over a shuffled caption order, it answers by the same rules from that o
 the rejected side TimeWarp needs. Deterministic and free: useful to anyone with scene annotations and no
 LLM budget, and the backbone of the miniature reproduction.
 
-Two properties make a pair teach order rather than style:
+Three properties make a pair teach order rather than style:
 
-* chosen and rejected answers share one form per question (a caption sentence, ``Before.``/``After.``,
-  or an order list), so only their temporal content differs; the ends of the video are answered in the
-  same form (``Nothing; the video ends there.``) whichever side they fall on;
+* an answer names a scene the way a benchmark's option does: a bare lower-case phrase, and only the
+  words that tell the clip's scenes apart (``red``, not ``The screen turns red.``; ``on the left``),
+  ``before``/``after``, or a list (``red, then green, then blue``). Chosen and rejected answers then
+  differ in the scene they name and nothing else, and the phrases a model learns to prefer are the ones
+  a multiple-choice benchmark scores (a caption sentence puts its shared words, not the scene, first);
+* the ends of the video are answered in one form (``nothing, the video ends there``) whichever side
+  they fall on;
 * the questions asked about a clip depend only on the *set* of its captions, never on their order, so a
   clip and its time reversal are asked the same questions and differ only in their answers.
 
@@ -47,19 +51,20 @@ def _listing(phrases: Sequence[str]) -> str:
 
 
 # Each rule: (name, regex reading the question back, question writer over phrases (x, y: phrases or a
-# list), answerer over an ordered caption list). Writers never see the order, only the phrases named.
+# list), answerer over an ordered caption list). Writers never see the order, only the phrases named;
+# answerers name a scene by its short form among the clip's scenes (see :func:`_names`).
 _RULES: list[tuple[str, re.Pattern, Callable, Callable]] = [
     (
         "first",
         re.compile(r"^What happens first in the video\?$"),
         lambda x, y: "What happens first in the video?",
-        lambda order, m: _sentence(order[0]),
+        lambda order, m: _name(order, order[0]),
     ),
     (
         "last",
         re.compile(r"^What happens last in the video\?$"),
         lambda x, y: "What happens last in the video?",
-        lambda order, m: _sentence(order[-1]),
+        lambda order, m: _name(order, order[-1]),
     ),
     (
         "right_after",
@@ -77,19 +82,19 @@ _RULES: list[tuple[str, re.Pattern, Callable, Callable]] = [
         "before_or_after",
         re.compile(r'^Does "(?P<x>.+)" happen before or after "(?P<y>.+)"\?$'),
         lambda x, y: f'Does "{x}" happen before or after "{y}"?',
-        lambda order, m: "Before." if _position(order, m["x"]) < _position(order, m["y"]) else "After.",
+        lambda order, m: "before" if _position(order, m["x"]) < _position(order, m["y"]) else "after",
     ),
     (
         "which_first",
         re.compile(r"^Which happens first: (?P<x>.+) or (?P<y>.+)\?$"),
         lambda x, y: f"Which happens first: {x} or {y}?",
-        lambda order, m: _sentence(min(m["x"], m["y"], key=lambda p: _position(order, p))),
+        lambda order, m: _name(order, min(m["x"], m["y"], key=lambda p: _position(order, p))),
     ),
     (
         "which_last",
         re.compile(r"^Which happens last: (?P<x>.+) or (?P<y>.+)\?$"),
         lambda x, y: f"Which happens last: {x} or {y}?",
-        lambda order, m: _sentence(max(m["x"], m["y"], key=lambda p: _position(order, p))),
+        lambda order, m: _name(order, max(m["x"], m["y"], key=lambda p: _position(order, p))),
     ),
     (
         "order",
@@ -108,13 +113,13 @@ def _position(order: Sequence[str], phrase: str) -> int:
 def _relative(order: Sequence[str], phrase: str, step: int) -> str:
     k = _position(order, phrase) + step
     if not 0 <= k < len(order):
-        return "Nothing; the video " + ("ends" if step > 0 else "starts") + " there."
-    return _sentence(order[k])
+        return "nothing, the video " + ("ends" if step > 0 else "starts") + " there"
+    return _name(order, order[k])
 
 
 def _short_forms(phrases: Sequence[str]) -> list[str]:
-    """The phrases without the words they all start with ("the screen turns red" -> "red"), so an order
-    answer names what changes; the full phrases when they share less than two words (an article) or when
+    """The phrases without the words they all start with ("the screen turns red" -> "red"), so an answer
+    names what changes; the full phrases when they share less than two words (an article) or when
     stripping would leave one empty."""
     words = [p.split() for p in phrases]
     shared = 0
@@ -123,11 +128,23 @@ def _short_forms(phrases: Sequence[str]) -> list[str]:
     return [" ".join(w[shared if shared >= 2 else 0 :]) for w in words]
 
 
+def _names(order: Sequence[str]) -> dict[str, str]:
+    """Each scene's answer phrase: its short form among *all* the clip's scenes (so the same scene gets
+    the same name whatever the order, and whichever question names it), lower case and bare, the way a
+    benchmark's options read ("red", "on the left"), not a caption sentence. An answer is then the
+    temporal content and nothing else: a pair's chosen and rejected answers differ in the scene they
+    name, and a model learns the answer phrases the benchmarks score."""
+    phrases = sorted((_phrase(c) for c in order), key=str.lower)
+    return {p.lower(): short.lower() for p, short in zip(phrases, _short_forms(phrases))}
+
+
+def _name(order: Sequence[str], phrase: str) -> str:
+    return _names(order)[_phrase(phrase).lower()]
+
+
 def _in_order(order: Sequence[str], named: Sequence[str]) -> str:
     ranked = sorted(named, key=lambda p: _position(order, p))
-    short = dict(zip(ranked, _short_forms(ranked)))
-    listed = [short[p] for p in ranked]
-    return "First " + ", then ".join(listed) + "."
+    return ", then ".join(_name(order, p) for p in ranked)
 
 
 def template_questions(captions: Sequence[str], num_questions: int, seed: str = "") -> list[tuple[str, str]]:
@@ -175,7 +192,7 @@ def answer_question(question: str, captions: Sequence[str]) -> str:
 class TemplateBackend(GenerationBackend):
     """Serves the explicit recipe's ``explicit_qa`` and ``explicit_answer`` tasks by rule."""
 
-    name, model_id, supports_video = "template", "rules-v2", False
+    name, model_id, supports_video = "template", "rules-v3", False
 
     @staticmethod
     def max_questions(captions: Sequence[str]) -> int:
