@@ -145,3 +145,44 @@ def test_explicit_build_with_the_template_backend(tmp_path, isolated_datasets_ca
 def test_template_backend_only_for_explicit(tmp_path):
     with pytest.raises(TimeWarpConfigError, match="only writes the explicit recipe's QA"):
         load_dataset("timewarp", base=str(tmp_path), recipe="warped", captioner="template", split="train")
+
+
+def test_a_shuffle_that_keeps_the_answer_is_drawn_again(tmp_path, isolated_datasets_cache, monkeypatch):
+    """With three scenes a shuffle often leaves a question's answer as it was (moving only the last two
+    scenes keeps "what happens first"); that pair would be dropped as identical and its clip's reversal,
+    asked the same question, would train alone. The recipe asks again over another shuffle instead."""
+    from timewarp_hf.recipes import explicit
+
+    base = tmp_path / "annotated"
+    paths = make_sample_videos(base, 4, num_frames=24)
+    captions = ["a red screen", "a green screen", "a blue screen"]
+    with open(base / "metadata.jsonl", "w") as f:
+        for k, p in enumerate(paths):
+            order = captions if k % 2 == 0 else captions[::-1]
+            scenes = [[s, s + 1, c] for s, c in enumerate(order)]
+            f.write(json.dumps({"file_name": p.name, "scenes": scenes}) + "\n")
+
+    def build(name):
+        return load_dataset(
+            "timewarp",
+            base=str(base),
+            recipe="explicit",
+            generator="template",
+            num_questions=9,
+            split="train",
+            cache_dir=str(tmp_path / name),
+        )
+
+    redrawn = build("redrawn")
+    monkeypatch.setattr(explicit, "_RESHUFFLES", 0)
+    once = build("once")
+    lost = [json.loads(ds.info.description)["filtered"].get("identical", 0) for ds in (once, redrawn)]
+    assert lost[0] >= 8 and lost[1] <= lost[0] // 4, lost  # 14 vs 1 when written
+    assert len(redrawn) == 4 * 9 - lost[1]
+    for row in redrawn:
+        warp = json.loads(row["warp"])
+        question = row["prompt"][0]["content"][1]["text"]
+        scenes = captions if row["video_id"] in {p.stem for p in paths[::2]} else captions[::-1]
+        rejected = row["rejected"][0]["content"][0]["text"]
+        assert rejected == answer_question(question, [scenes[k] for k in warp["scene_order"]])
+        assert rejected != row["chosen"][0]["content"][0]["text"]

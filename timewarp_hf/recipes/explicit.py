@@ -8,6 +8,8 @@ frames. Unparsable QA output is retried a bounded number of times with a reminde
 
 from __future__ import annotations
 
+import re
+
 from ..generation import GenerationRequest
 from ..parsing import parse_answer, parse_qa_pairs, qa_format
 from ..prompts import render
@@ -16,6 +18,7 @@ from .base import Draft, PreparedVideo, RecipeContext, text_messages, video_mess
 
 __all__ = ["explicit_drafts"]
 
+_RESHUFFLES = 3
 _REMINDER = "Your reply could not be read. Reply again, in exactly this format and nothing else:\n{format}"
 
 
@@ -95,18 +98,33 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
         pending = still
     ctx.counters["filtered/unparsable"] += len(pending)
 
-    answer_requests, plan = [], []
-    for v, video in enumerate(videos):
-        if parsed[v] is None:
-            continue
-        seed = ctx.seed_for(video, "scene_shuffle")
-        count = len(all_captions[v])
-        shuffle = apply_warp(
-            "scene_shuffle", list(range(count)), seed=seed, scenes=[(k, k + 1) for k in range(count)]
-        )
-        shuffled = [all_captions[v][k] for k in shuffle.scene_order]
-        warp = {**shuffle.to_dict(), "indices": None}
-        for question, answer in parsed[v]:
+    # The rejected answer: the same question over the captions in a shuffled scene order. A shuffle can
+    # leave a question's answer unchanged (with three scenes, moving only the last two keeps "what happens
+    # first"); such a pair would be dropped as identical, and its clip's time reversal, asked the same
+    # question, would then train alone: an order-free "prefer answer X" push that no twin cancels. So a
+    # question whose shuffled answer equals the chosen one is asked again over another shuffle, up to
+    # _RESHUFFLES times (only clips of three or more scenes have another order to try).
+    plan = [
+        (video, question, answer, len(all_captions[v]), v)
+        for v, video in enumerate(videos)
+        if parsed[v] is not None
+        for question, answer in parsed[v]
+    ]
+    drafts: list[Draft | None] = [None] * len(plan)
+    todo = list(range(len(plan)))
+    for attempt in range(_RESHUFFLES + 1):
+        if not todo:
+            break
+        if attempt:
+            ctx.counters["explicit_reshuffles"] += len(todo)
+        requests, shuffles = [], []
+        for k in todo:
+            video, question, _, count, v = plan[k]
+            seed = ctx.seed_for(video, "scene_shuffle" + (f":{attempt}" if attempt else ""))
+            shuffle = apply_warp(
+                "scene_shuffle", list(range(count)), seed=seed, scenes=[(i, i + 1) for i in range(count)]
+            )
+            shuffled = [all_captions[v][i] for i in shuffle.scene_order]
             fields = {
                 **qa_fields(shuffled, counts[v]),
                 "shuffled_combined_captions": qa_fields(shuffled, counts[v])["captions"],
@@ -114,10 +132,19 @@ def explicit_drafts(videos: list[PreparedVideo], ctx: RecipeContext) -> list[Dra
             }
             prompt = render(config.template("explicit_answer"), **fields)
             extra = {"task": "explicit_answer", "captions": shuffled, "question": question}
-            answer_requests.append(GenerationRequest(text_messages(prompt), extra=extra))
-            plan.append((video, question, answer, warp, seed))
-    replies = llm.generate(answer_requests) if answer_requests else []
-    return [
-        Draft(video, question, answer, parse_answer(reply), warp, llm.describe(), seed)
-        for (video, question, answer, warp, seed), reply in zip(plan, replies)
-    ]
+            requests.append(GenerationRequest(text_messages(prompt), extra=extra))
+            shuffles.append(({**shuffle.to_dict(), "indices": None}, seed))
+        replies = llm.generate(requests)
+        still = []
+        for k, reply, (warp, seed) in zip(todo, replies, shuffles):
+            video, question, answer, count, _ = plan[k]
+            rejected = parse_answer(reply)
+            drafts[k] = Draft(video, question, answer, rejected, warp, llm.describe(), seed)
+            if count > 2 and rejected is not None and _same(rejected, answer):
+                still.append(k)
+        todo = still
+    return [d for d in drafts if d is not None]
+
+
+def _same(a: str, b: str) -> bool:
+    return re.findall(r"[a-z0-9]+", a.lower()) == re.findall(r"[a-z0-9]+", b.lower())
