@@ -3,7 +3,9 @@ an LLM writes temporal QA pairs (chosen); the same LLM answers each question fro
 shuffled scene order (rejected). Both sides refer to the original video, which is what DPO trains on.
 
 Scene captions come from the base metadata or, when absent, from the captioner describing each scene's
-frames. Unparsable QA output is retried a bounded number of times with a reminder of the format.
+frames. Unparsable QA output is retried a bounded number of times with a reminder of the format, and a
+question whose answer the shuffle did not change is asked again over another shuffle (a bounded number
+of times), so that a clip's pair is not lost while its time reversal's pair trains alone.
 """
 
 from __future__ import annotations
