@@ -114,24 +114,32 @@ def main(argv: list[str] | None = None) -> int:
     recipe = args.config or RECIPES / ("miniature_quick.yaml" if args.quick else "miniature.yaml")
     config = load_config(recipe, args.output)
     overrides = {
+        **_fit_flags(args),
         "seeds": tuple(args.seeds) if args.seeds else None,
         "workers": args.workers,
         "arms": tuple(args.arms) if args.arms else None,
         "eval_split": "validation" if args.validation else None,
-        "fit_steps": args.fit_steps,
-        "dpo_steps": args.dpo_steps,
-        "fit_extra": args.fit_extra,
-        "dpo_lr": args.dpo_lr,
-        "beta": args.beta,
         "explicit_questions": args.explicit_questions,
-        "loss_type": tuple(args.loss_type) if args.loss_type else None,
-        "loss_weights": tuple(args.loss_weights) if args.loss_weights else None,
-        "group_batches": False if args.random_batches else None,
         "base_cache": args.base_cache,
     }
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     summary = run_miniature(config, log=lambda line: print(line, flush=True))
     return _print(summary, config.output_dir, args.readme)
+
+
+def _fit_flags(args: argparse.Namespace) -> dict:
+    """The fitting and DPO settings given on the command line (``None``: not given), as ``FitConfig``
+    fields: what both the experiment and ``--gain`` let a flag override."""
+    return {
+        "fit_steps": args.fit_steps,
+        "fit_extra": args.fit_extra,
+        "dpo_steps": args.dpo_steps,
+        "dpo_lr": args.dpo_lr,
+        "beta": args.beta,
+        "loss_type": tuple(args.loss_type) if args.loss_type else None,
+        "loss_weights": tuple(args.loss_weights) if args.loss_weights else None,
+        "group_batches": False if args.random_batches else None,
+    }
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -162,17 +170,7 @@ def _gain(args: argparse.Namespace) -> int:
             "--gain takes neither --readme (`timewarp quickstart --readme` writes that) nor --quick"
         )
     settings = {k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"}
-    flags = {
-        "fit_steps": args.fit_steps,
-        "fit_extra": args.fit_extra,
-        "dpo_steps": args.dpo_steps,
-        "dpo_lr": args.dpo_lr,
-        "beta": args.beta,
-        "loss_type": tuple(args.loss_type) if args.loss_type else None,
-        "loss_weights": tuple(args.loss_weights) if args.loss_weights else None,
-        "group_batches": False if args.random_batches else None,
-    }
-    settings.update({k: v for k, v in flags.items() if v is not None})
+    settings.update({k: v for k, v in _fit_flags(args).items() if v is not None})
     split = "validation" if args.validation else "test"
     rows = []
     for seed in args.seeds or (QUICKSTART_PAIR["seed"],):

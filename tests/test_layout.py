@@ -168,7 +168,7 @@ def test_every_flag_of_every_command_comes_from_a_dataclass_field():
                 continue
             assert action.dest in fields, (command.name, action.option_strings or action.dest)
             checked += 1
-            if action.dest not in ("model_name_or_path",) and not command.name == "train":
+            if command.name != "train":  # TRL leaves some of its own fields without help
                 assert action.help, f"timewarp {command.name}: {action.dest} has no help text"
     assert checked > 150
 
