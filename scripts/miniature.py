@@ -404,7 +404,8 @@ def describe_run(summary: dict[str, Any]) -> str:
     config = summary["config"]
     seeds = ", ".join(str(s) for s in config["seeds"])
     return (
-        f"Seeds {seeds}; {config['fit_steps']} fitting steps, {config['dpo_steps']} DPO steps per arm, loss "
+        f"Seeds {seeds}; {config['fit_steps']} fitting steps (vision patch {config.get('patch_size', 14)} px), "
+        f"{config['dpo_steps']} DPO steps per arm, loss "
         f"{' + '.join(config['loss_type'])}"
         + (
             f" (weights {', '.join(f'{w:g}' for w in config['loss_weights'])})"

@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         help="score on the validation split (the test split's distribution, another seed): for tuning",
     )
     parser.add_argument("--fit-steps", type=int, help="cross-entropy steps fitting the base")
+    parser.add_argument("--patch-size", type=int, choices=(14, 7), help="the tiny base's vision patch side")
     parser.add_argument("--fit-extra", choices=("none", "captions", "template_qa"), help="extra fitting data")
     parser.add_argument("--dpo-steps", type=int, help="DPO steps per arm")
     parser.add_argument("--dpo-lr", type=float, help="DPO learning rate")
@@ -133,6 +134,7 @@ def _fit_flags(args: argparse.Namespace) -> dict:
     return {
         "fit_steps": args.fit_steps,
         "fit_extra": args.fit_extra,
+        "patch_size": args.patch_size,
         "dpo_steps": args.dpo_steps,
         "dpo_lr": args.dpo_lr,
         "beta": args.beta,

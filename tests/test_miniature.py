@@ -17,6 +17,8 @@ from timewarp_hf.constants import ORDER_DEPENDENT_TYPES as ORDER_TYPES
 from timewarp_hf.testing.fitted_pair import format_gain
 from timewarp_hf.testing.fitting import FitConfig, fitted_dir
 
+# The quick run and the Space's fitted pair share the fitted-base cache: one xdist worker runs them in turn.
+pytestmark = pytest.mark.xdist_group("miniature-cache")
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "reproduce_miniature.py"
 TIMEWARP_ARMS = ("explicit", "warped")
 CONTROL_ARMS = ("base", "order_blind", "order_blind_warped")
@@ -86,9 +88,45 @@ def test_fitted_bases_are_keyed_by_what_the_fitting_depends_on(tmp_path):
     cached = FitConfig(tmp_path, base_cache=tmp_path / "cache")
     assert fitted_dir(cached, 0) != fitted_dir(cached, 1)
     assert fitted_dir(cached, 0) != fitted_dir(replace(cached, fit_steps=100), 0)
+    assert fitted_dir(cached, 0) != fitted_dir(replace(cached, patch_size=7), 0)
     assert fitted_dir(cached, 0) == fitted_dir(replace(cached, dpo_steps=10, dpo_lr=1e-4), 0)
     with pytest.raises(ValueError, match="eval_split must be"):
         FitConfig(tmp_path, eval_split="train")
+    with pytest.raises(ValueError, match=r"patch_size must be one of \(14, 7\)"):
+        FitConfig(tmp_path, patch_size=10)
+
+
+def test_a_finer_vision_patch_gives_the_tiny_base_four_times_the_video_tokens(tmp_path):
+    """``patch_size=7`` (the base's size lever): its own checkpoint beside the default one, whose processor
+    cuts a 56-pixel, 8-frame clip into 4 x 8 x 8 patches (64 tokens after the 2 x 2 merge, vs 16), and a
+    fresh model that runs on them."""
+    import torch
+    from transformers import AutoProcessor
+
+    from timewarp_hf.collator import SKIPPED_VIDEOS_KEY, VideoPreferenceCollator
+    from timewarp_hf.testing.fitting import benchmark_rows, fresh_model, prepare_data
+
+    grids = {}
+    for patch in (14, 7):
+        config = FitConfig(tmp_path / "out", train_pairs_per_type=1, test_pairs_per_type=1, patch_size=patch)
+        paths = prepare_data(config)
+        processor = AutoProcessor.from_pretrained(paths["checkpoint"])
+        row = benchmark_rows(paths["train"])[0]
+        message = {
+            "role": "user",
+            "content": [{"type": "video", "text": None}, {"type": "text", "text": "?"}],
+        }
+        answer = [{"role": "assistant", "content": [{"type": "text", "text": row["answer_text"]}]}]
+        pair = {"prompt": [message], "chosen": answer, "rejected": answer}
+        batch = VideoPreferenceCollator(processor)(
+            [{**pair, "video": str(paths["train"] / row["file_name"])}]
+        )
+        batch.pop(SKIPPED_VIDEOS_KEY), batch.pop("completion_mask")
+        grids[patch] = batch["video_grid_thw"][0].tolist()
+        with torch.no_grad():
+            logits = fresh_model(paths["checkpoint"], 0, 0.1)(**batch).logits
+        assert torch.isfinite(logits).all()
+    assert grids == {14: [4, 4, 4], 7: [4, 8, 8]}
 
 
 @pytest.fixture(scope="module")
