@@ -335,7 +335,9 @@ def _subset(frames, indices):
 
 
 def summarize_counters(counters: Counter) -> dict[str, Any]:
-    """The build summary: videos seen, skipped by reason, pairs by recipe and warp, drops, cache use."""
+    """The build summary: videos seen, skipped by reason, pairs by recipe and warp, drops, cache use, and
+    the explicit recipe's retries (questions re-asked after an unparsable reply, rejected answers re-drawn
+    over another shuffle because the first left the answer unchanged)."""
     summary: dict[str, Any] = {
         "videos_seen": counters.get("videos_seen", 0),
         "skipped": {},
@@ -345,6 +347,7 @@ def summarize_counters(counters: Counter) -> dict[str, Any]:
         "cache_hits": counters.get("cache_hits", 0),
         "cache_misses": counters.get("cache_misses", 0),
         "qa_parse_retries": counters.get("qa_parse_retries", 0),
+        "explicit_reshuffles": counters.get("explicit_reshuffles", 0),
     }
     for key, value in sorted(counters.items()):
         head, _, rest = key.partition("/")
