@@ -6,6 +6,7 @@ seeds. Prints the table of mean ± std per arm and question type and writes it, 
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python scripts/reproduce_miniature.py            # ~11 min on 2 cores
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python scripts/reproduce_miniature.py --quick    # the CI run, ~3 min
     python scripts/reproduce_miniature.py --gain --validation --seeds 21 22 --dpo-lr 3e-4  # tune the quickstart
+    python scripts/reproduce_miniature.py --gain --validation --seeds 21 22 --readme docs/quickstart_tuning.md
     python scripts/reproduce_miniature.py --report outputs/miniature --readme README.md  # re-render a run
 
 The settings are YAML recipes: ``scripts/recipes/miniature.yaml`` (the default) and ``miniature_quick.yaml``
@@ -37,7 +38,12 @@ from miniature import (  # noqa: E402  (scripts/miniature.py, beside this script
     write_results,
 )
 
-from timewarp_hf.testing.fitted_pair import QUICKSTART_PAIR, base_and_timewarp, format_gain  # noqa: E402
+from timewarp_hf.testing.fitted_pair import (  # noqa: E402
+    QUICKSTART_PAIR,
+    base_and_timewarp,
+    format_gain,
+    write_sweep_row,
+)
 from timewarp_hf.testing.fitting import temporal_mean  # noqa: E402
 
 RECIPES = Path(__file__).resolve().parent / "recipes"
@@ -104,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--readme",
         type=Path,
-        help="also write the table into this markdown file, between the miniature-table markers",
+        help="also write the table into this markdown file, between the miniature-table markers; with "
+        "--gain: add this run's row to the sweep table between its gain-sweep markers (the rows live in "
+        "the .json file beside it)",
     )
     args = parser.parse_args(argv)
     datasets.disable_progress_bars()  # the run logs one line per finished seed and arm instead
@@ -167,10 +175,8 @@ def _print(summary: dict, output_dir: Path, readme: Path | None) -> int:
 
 def _gain(args: argparse.Namespace) -> int:
     """``--gain``: base vs TimeWarp per seed, the quickstart's way (one process, no worker pool)."""
-    if args.readme or args.quick:
-        raise SystemExit(
-            "--gain takes neither --readme (`timewarp quickstart --readme` writes that) nor --quick"
-        )
+    if args.quick:
+        raise SystemExit("--gain does not take --quick")
     settings = {k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"}
     settings.update({k: v for k, v in _fit_flags(args).items() if v is not None})
     split = "validation" if args.validation else "test"
@@ -201,6 +207,9 @@ def _gain(args: argparse.Namespace) -> int:
     }
     summary = {"split": split, "settings": settings, "seeds": rows, "mean": mean}
     (args.output / "gain.json").write_text(json.dumps(summary, indent=2, default=list) + "\n")
+    if args.readme:
+        write_sweep_row(args.readme, json.loads(json.dumps(summary, default=list)))
+        print(f"row written into {args.readme}")
     print("RESULT " + json.dumps({"split": split, **mean}))
     return 0
 

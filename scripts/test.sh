@@ -23,4 +23,6 @@ export LMMS_EVAL_SRC
 source "$TIMEWARP_ROOT/scripts/install_wheel.sh"
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
 "$PY" -m ruff check timewarp_hf tests scripts
-"$PY" -m pytest -q -p no:cacheprovider "$@"
+# Two workers, one per core (torch in each keeps one thread). What they share outside their temp folders
+# (the fitted bases, the demo's pair, the quick miniature run) is made once, under file locks.
+"$PY" -m pytest -q -p no:cacheprovider -n "${TIMEWARP_TEST_WORKERS:-2}" "$@"

@@ -17,8 +17,6 @@ from timewarp_hf.constants import ORDER_DEPENDENT_TYPES as ORDER_TYPES
 from timewarp_hf.testing.fitted_pair import format_gain
 from timewarp_hf.testing.fitting import FitConfig, fitted_dir
 
-# The quick run and the Space's fitted pair share the fitted-base cache: one xdist worker runs them in turn.
-pytestmark = pytest.mark.xdist_group("miniature-cache")
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "reproduce_miniature.py"
 TIMEWARP_ARMS = ("explicit", "warped")
 CONTROL_ARMS = ("base", "order_blind", "order_blind_warped")
@@ -131,23 +129,31 @@ def test_a_finer_vision_patch_gives_the_tiny_base_four_times_the_video_tokens(tm
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """``reproduce_miniature.py --quick`` once for the module; fitted bases are cached across runs in
-    ``$TIMEWARP_MINIATURE_CACHE`` (default ``~/.cache/timewarp-hf/miniature``), so a rerun only trains
-    the arms."""
-    out = tmp_path_factory.mktemp("miniature")
+    """``reproduce_miniature.py --quick`` once per test session, even with parallel xdist workers (the
+    first to ask runs it under a file lock in the session's shared temp folder, the others wait and read
+    its results); fitted bases are cached across runs in ``$TIMEWARP_MINIATURE_CACHE`` (default
+    ``~/.cache/timewarp-hf/miniature``), so a rerun only trains the arms."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker's base temp lives in
+    out = root / "miniature-quick"
     cache = Path(
         os.environ.get("TIMEWARP_MINIATURE_CACHE", Path.home() / ".cache" / "timewarp-hf" / "miniature")
     )
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--output", str(out), "--base-cache", str(cache)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if not (out / "results.json").is_file():
-        pytest.fail(f"the quick reproduction did not finish:\n{done.stderr[-3000:]}")
+    with FileLock(f"{out}.lock"):
+        if not (out / "results.json").is_file():
+            done = subprocess.run(
+                [sys.executable, str(SCRIPT), "--quick", "--output", str(out), "--base-cache", str(cache)],
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if not (out / "results.json").is_file():
+                pytest.fail(f"the quick reproduction did not finish:\n{done.stderr[-3000:]}")
     assert (out / "results.png").stat().st_size > 0
-    return done, json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
+    return json.loads((out / "results.json").read_text()), (out / "results.md").read_text()
 
 
 def _assert_ranking(summary: dict, arm: str, report: str, rivals=CONTROL_ARMS) -> None:
@@ -167,7 +173,7 @@ def test_quick_reproduction_runs_every_compared_arm_and_warped_beats_the_order_b
     controls (the same pairs and budget, frames scrambled) by more than the seed-to-seed spread (the larger
     standard deviation of the two arms compared), and loses nothing on the appearance-only questions beyond
     that spread: what it learns is order."""
-    _, summary, report = quick_run
+    summary, report = quick_run
     assert summary["seeds"] == 3 and set(summary["table"]) == {"base", *TIMEWARP_ARMS, *CONTROL_ARMS}
     _assert_ranking(summary, "warped", report, rivals=("order_blind", "order_blind_warped"))
 
@@ -182,7 +188,7 @@ def test_quick_reproduction_runs_every_compared_arm_and_warped_beats_the_order_b
     "holds on the CI seeds.",
 )
 def test_quick_reproduction_warped_beats_the_base(quick_run):
-    _, summary, report = quick_run
+    summary, report = quick_run
     _assert_ranking(summary, "warped", report, rivals=("base",))
 
 
@@ -192,7 +198,7 @@ def test_quick_reproduction_explicit_beats_the_order_blind_controls(quick_run):
     shuffle left its answer unchanged, TimeWarp-explicit beats both order-blind controls (its own pairs,
     frames scrambled) by more than the seed spread: measured 0.519 ± 0.006 vs 0.471 ± 0.013 and
     0.475 ± 0.027 (quick run, seeds 0-2, test split), and 0.578 vs 0.481 on the validation split."""
-    _, summary, report = quick_run
+    summary, report = quick_run
     _assert_ranking(summary, "explicit", report, rivals=("order_blind", "order_blind_warped"))
 
 
@@ -207,7 +213,7 @@ def test_quick_reproduction_explicit_beats_the_order_blind_controls(quick_run):
     "turns red the day it holds.",
 )
 def test_quick_reproduction_explicit_shows_the_ranking(quick_run):
-    _, summary, report = quick_run
+    summary, report = quick_run
     _assert_ranking(summary, "explicit", report)
 
 
@@ -220,3 +226,55 @@ def test_the_gain_table_reads_base_against_timewarp_with_the_order_mean():
         and "| repetitions | 1.000 | 0.500 | -0.500 |" in table
     )
     assert table.splitlines()[-1] == "| **order-dependent (mean)** | 0.500 | 0.700 | **+0.200** |"
+
+
+def _gain_summary(settings: dict, gains: list[tuple[float, float]], valid: float) -> dict:
+    rows = [
+        {"seed": 21 + k, "likelihood": {"base": b, "timewarp": t}, "answers": {}, "seconds": 1}
+        for k, (b, t) in enumerate(gains)
+    ]
+    gain = sum(t - b for b, t in gains) / len(gains)
+    mean = {"likelihood_gain": gain, "answer_gain": 0.0, "timewarp_valid": valid}
+    return {"split": "validation", "settings": settings, "seeds": rows, "mean": mean}
+
+
+def test_the_sweep_table_keeps_one_row_per_setting_each_from_its_own_run(tmp_path):
+    from timewarp_hf.testing.fitted_pair import QUICKSTART_PAIR, SWEEP_MARKERS, write_sweep_row
+
+    quickstart = json.loads(json.dumps({k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"}))
+    page = tmp_path / "tuning.md"
+    page.write_text(f"intro\n{SWEEP_MARKERS[0]}\n{SWEEP_MARKERS[1]}\nrest\n")
+    write_sweep_row(page, _gain_summary(quickstart, [(0.55, 0.65), (0.6, 0.62)], 0.5))
+    write_sweep_row(page, _gain_summary({**quickstart, "patch_size": 7}, [(0.6, 0.7)], 0.25))
+    write_sweep_row(page, _gain_summary(quickstart, [(0.55, 0.75), (0.6, 0.6)], 0.5))  # replaces the first
+    rows = [line for line in page.read_text().splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 3 and page.read_text().startswith("intro\n") and page.read_text().endswith("rest\n")
+    assert rows[1].startswith("| patch_size 7 | validation | 21 | 0.600 → 0.700 | +0.100 | 25% |")
+    assert rows[2].startswith(
+        "| the quickstart's (`QUICKSTART_PAIR`) | validation | 21, 22 | 0.550 → 0.750; "
+    )
+    assert "| +0.100 | 50% |" in rows[2]
+    assert len(json.loads(page.with_suffix(".json").read_text())) == 2
+    (tmp_path / "other.md").write_text("no markers")
+    with pytest.raises(ValueError, match="has no <!-- gain-sweep:start -->"):
+        write_sweep_row(tmp_path / "other.md", _gain_summary(quickstart, [(0.5, 0.5)], 0.0))
+    assert not (tmp_path / "other.json").exists()
+
+
+def test_a_saved_pair_from_another_release_or_format_is_not_reused(tmp_path):
+    from timewarp_hf import __version__
+    from timewarp_hf.testing.fitted_pair import PAIR_FILE, load_pair
+    from timewarp_hf.testing.fitting import CACHE_FORMAT
+
+    for name in ("base", "timewarp"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+    record = {"format": CACHE_FORMAT, "version": __version__, "settings": {"seed": 0}, "samples": []}
+    for changed, usable in (({}, True), ({"version": "0.0.1"}, False), ({"format": -1}, False)):
+        (tmp_path / PAIR_FILE).write_text(json.dumps({**record, **changed}))
+        found = load_pair(tmp_path)
+        assert (found is not None) == usable, changed
+    (tmp_path / PAIR_FILE).write_text(json.dumps(record))
+    assert load_pair(tmp_path, {"seed": 0})["timewarp_model"] == str(tmp_path / "timewarp")
+    assert load_pair(tmp_path, {"seed": 1}) is None  # other settings
+    assert load_pair(tmp_path / "missing") is None

@@ -4,7 +4,7 @@ their scores and the demo's sample clips, so ``timewarp quickstart`` shows the m
 
 :func:`base_and_timewarp` makes one (the engine is :mod:`timewarp_hf.testing.fitting`); :func:`load_pair`,
 :func:`fitted_pair` and :func:`install_pair` find, make or copy a complete one; :func:`format_gain` and
-:func:`write_readme_block` report it.
+:func:`write_readme_block` report it, :func:`write_sweep_row` the validation runs its settings were chosen by.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..constants import ORDER_DEPENDENT_TYPES
 from .fitting import (
     CACHE_FORMAT,
@@ -41,6 +42,8 @@ __all__ = [
     "load_pair",
     "machine",
     "write_readme_block",
+    "write_sweep_row",
+    "SWEEP_MARKERS",
 ]
 
 # The quickstart's pair (what ``timewarp quickstart`` shows and ``timewarp demo`` serves by default): the
@@ -127,6 +130,7 @@ def base_and_timewarp(
     settings = {"seed": seed, "recipe": recipe, "test_pairs_per_type": test_pairs_per_type, **overrides}
     record = {
         "format": CACHE_FORMAT,
+        "version": __version__,
         "settings": _jsonable(settings),
         "base": scores["base"],
         "timewarp": scores["timewarp"],
@@ -177,7 +181,8 @@ def load_pair(folder: Path, settings: dict[str, Any] | None = None) -> dict[str,
         return None
     record = json.loads(path.read_text())
     complete = all((folder / name / "config.json").is_file() for name in ("base", "timewarp"))
-    if record.get("format") != CACHE_FORMAT or not complete:
+    # A pair made by another release of the package (its fitting, pairs or trainer may differ) is stale.
+    if record.get("format") != CACHE_FORMAT or record.get("version") != __version__ or not complete:
         return None
     if settings is not None and record["settings"] != _jsonable(settings):
         return None
@@ -194,12 +199,18 @@ def fitted_pair(folder: Path, *, base_cache: Path | None = None, log: Any = prin
     """The quickstart's pair (:data:`QUICKSTART_PAIR`) in ``folder``: reused when it is there with these
     settings, else made by :func:`base_and_timewarp` (minutes on a CPU; the fitted base is reused from
     ``base_cache``, default :func:`default_base_cache`). Returns what :func:`load_pair` gives."""
-    found = load_pair(folder, QUICKSTART_PAIR)
-    if found is not None:
-        return found
-    shutil.rmtree(folder, ignore_errors=True)  # nothing from another pair (models, cached answers) stays
-    base_and_timewarp(Path(folder), base_cache=base_cache or default_base_cache(), log=log, **QUICKSTART_PAIR)
-    return load_pair(folder, QUICKSTART_PAIR)  # type: ignore[return-value]  (base_and_timewarp wrote it)
+    from filelock import FileLock
+
+    Path(folder).parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{folder}.lock"):  # a second process asking for the pair waits for this one
+        found = load_pair(folder, QUICKSTART_PAIR)
+        if found is not None:
+            return found
+        shutil.rmtree(folder, ignore_errors=True)  # nothing from another pair (models, cached answers) stays
+        base_and_timewarp(
+            Path(folder), base_cache=base_cache or default_base_cache(), log=log, **QUICKSTART_PAIR
+        )
+        return load_pair(folder, QUICKSTART_PAIR)  # type: ignore[return-value]  (base_and_timewarp wrote it)
 
 
 def install_pair(source: Path, folder: Path) -> dict[str, Any]:
@@ -254,3 +265,38 @@ def write_readme_block(readme: Path, markers: tuple[str, str], block: str) -> No
         raise ValueError(f"{readme} has no {start} ... {end} block to fill")
     head, rest = text.split(start, 1)
     readme.write_text(f"{head}{start}\n{block}\n{end}{rest.split(end, 1)[1]}")
+
+
+SWEEP_MARKERS = ("<!-- gain-sweep:start -->", "<!-- gain-sweep:end -->")
+
+
+def write_sweep_row(page: Path, summary: dict[str, Any]) -> None:
+    """Keep ``summary`` (one ``scripts/reproduce_miniature.py --gain`` run, as its ``gain.json`` holds it)
+    in ``page``'s ``.json`` sidecar, replacing a run with the same settings, split and seeds, and render
+    every kept run as the table between :data:`SWEEP_MARKERS`: how the quickstart's settings were chosen,
+    each row written by the run it reports."""
+    store = page.with_suffix(".json")
+    runs = json.loads(store.read_text()) if store.is_file() else []
+    key = [summary["split"], summary["settings"], [row["seed"] for row in summary["seeds"]]]
+    runs = [r for r in runs if [r["split"], r["settings"], [x["seed"] for x in r["seeds"]]] != key]
+    runs.append({**summary, "machine": machine()})
+    chosen = json.loads(json.dumps({k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"}, default=list))
+    lines = [
+        "| settings (besides the quickstart's) | split | seeds | base → TimeWarp, order mean (per seed) "
+        "| mean gain | TimeWarp free answers valid | machine |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    for run in runs:
+        changed = {k: v for k, v in run["settings"].items() if chosen.get(k) != v}
+        label = ", ".join(f"{k} {v}" for k, v in changed.items()) or "the quickstart's (`QUICKSTART_PAIR`)"
+        seeds = ", ".join(str(row["seed"]) for row in run["seeds"])
+        per_seed = "; ".join(
+            f"{row['likelihood']['base']:.3f} → {row['likelihood']['timewarp']:.3f}" for row in run["seeds"]
+        )
+        mean = run["mean"]
+        lines.append(
+            f"| {label} | {run['split']} | {seeds} | {per_seed} | {mean['likelihood_gain']:+.3f} "
+            f"| {mean['timewarp_valid']:.0%} | {run['machine']} |"
+        )
+    write_readme_block(page, SWEEP_MARKERS, "\n".join(lines))  # raises first if the page has no markers
+    store.write_text(json.dumps(runs, indent=2) + "\n")

@@ -134,6 +134,8 @@ class FitConfig:
 def prepare_data(config: FitConfig) -> dict[str, Path]:
     """The tiny checkpoint and both benchmark splits, made once per output folder; with a ``base_cache``
     the checkpoint and the train split live there, beside the fitted bases and pairs that refer to them."""
+    from filelock import FileLock
+
     from .models import make_tiny_vlm
     from .temporal_benchmark import make_temporal_benchmark
 
@@ -145,17 +147,19 @@ def prepare_data(config: FitConfig) -> dict[str, Path]:
         "train": shared / "data" / f"train-{config.train_pairs_per_type}-v{CACHE_FORMAT}",
         "eval": out / "data" / config.eval_split,
     }
-    if not (paths["checkpoint"] / "config.json").is_file():
-        make_tiny_vlm(paths["checkpoint"], _FAMILY)
-        if config.patch_size != _PATCH_SIZES[0]:
-            _set_patch_size(paths["checkpoint"], config.patch_size)
-    for key, count in (("train", config.train_pairs_per_type), ("eval", config.test_pairs_per_type)):
-        marker = paths[key] / "metadata.jsonl"
-        if not marker.is_file() or _pairs_per_type(marker) != count:
-            shutil.rmtree(paths[key], ignore_errors=True)
-            split = "train" if key == "train" else "test"
-            seed = VALIDATION_SEED if config.eval_split == "validation" and key == "eval" else None
-            make_temporal_benchmark(paths[key], split, pairs_per_type=count, seed=seed)
+    shared.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(shared / "data.lock")):  # parallel runs sharing a base_cache make it once
+        if not (paths["checkpoint"] / "config.json").is_file():
+            make_tiny_vlm(paths["checkpoint"], _FAMILY)
+            if config.patch_size != _PATCH_SIZES[0]:
+                _set_patch_size(paths["checkpoint"], config.patch_size)
+        for key, count in (("train", config.train_pairs_per_type), ("eval", config.test_pairs_per_type)):
+            marker = paths[key] / "metadata.jsonl"
+            if not marker.is_file() or _pairs_per_type(marker) != count:
+                shutil.rmtree(paths[key], ignore_errors=True)
+                split = "train" if key == "train" else "test"
+                seed = VALIDATION_SEED if config.eval_split == "validation" and key == "eval" else None
+                make_temporal_benchmark(paths[key], split, pairs_per_type=count, seed=seed)
     return paths
 
 
@@ -483,12 +487,24 @@ def fitted_dir(config: FitConfig, seed: int) -> Path:
 def fit_base(
     config: FitConfig, paths: dict[str, Path], seed: int, recipes: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """A seed's fitted base and the pairs it captions for ``recipes`` (``warped``, ``implicit``), made once (reused from :func:`fitted_dir` when there):
-    returns what was learned about it (fitting loss, pair counts and examples)."""
+    """A seed's fitted base and the pairs it captions for ``recipes`` (``warped``, ``implicit``), made once
+    (reused from :func:`fitted_dir` when there): returns what was learned about it (fitting loss, pair
+    counts and examples). A file lock beside the folder makes processes that want the same base (the
+    miniature's workers, parallel test workers, a quickstart) wait for one fitting instead of racing."""
+    from filelock import FileLock
+
+    target = fitted_dir(config, seed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{target}.lock"):
+        return _fit_base(config, paths, seed, recipes, target)
+
+
+def _fit_base(
+    config: FitConfig, paths: dict[str, Path], seed: int, recipes: Sequence[str], target: Path
+) -> dict[str, Any]:
     from datasets import Dataset
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    target = fitted_dir(config, seed)
     info_path = target / "fit_info.json"
     info: dict[str, Any] = json.loads(info_path.read_text()) if info_path.is_file() else {}
     recipes = [r for r in recipes if r not in info.get("pairs", {})]
