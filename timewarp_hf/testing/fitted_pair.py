@@ -47,13 +47,10 @@ __all__ = [
 ]
 
 # The quickstart's pair (what ``timewarp quickstart`` shows and ``timewarp demo`` serves by default): the
-# settings of :func:`base_and_timewarp`, chosen with ``scripts/reproduce_miniature.py --gain --validation
-# --seeds 21 22`` (seeds no test uses). Mean gain on the order-dependent types (likelihood), validation:
-# sigmoid DPO at lr 1e-3 +0.062, and its DPO-trained copy writes gibberish (2% of free answers are an
-# option); + SFT (weights 1, 0.5 / 1 / 2) +0.087 / +0.081 / +0.087, 24-28% valid answers; + lr 3e-4 (SFT
-# weight 1 / 2) +0.087 / +0.087, 57% / 58% valid; lr 1e-4 +0.069; beta 0.5 +0.062; 600 DPO steps +0.087,
-# 35% valid; 600 fitting steps: a better base (0.67 vs 0.54) and a smaller gain (+0.031); with weight 2 and
-# lr 3e-4, warps reverse + scene_shuffle + local_shuffle +0.050, 64 train clip pairs per type +0.050.
+# settings of :func:`base_and_timewarp`, chosen on the validation split with seeds no test uses by
+# ``scripts/reproduce_miniature.py --gain --validation --seeds 21 22 [flags] --readme docs/quickstart_tuning.md``;
+# that page's table is written by those runs. Earlier runs of the same command (not in the table): beta 0.5,
+# 600 DPO steps, 600 fitting steps, three warps and 64 train clip pairs per type all gained less or no more.
 QUICKSTART_PAIR: dict[str, Any] = {
     "seed": 0,
     "recipe": "warped",
