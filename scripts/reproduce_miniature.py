@@ -44,7 +44,7 @@ from timewarp_hf.testing.fitted_pair import (  # noqa: E402
     format_gain,
     write_sweep_row,
 )
-from timewarp_hf.testing.fitting import temporal_mean  # noqa: E402
+from timewarp_hf.testing.fitting import PATCH_SIZES, temporal_mean  # noqa: E402
 
 RECIPES = Path(__file__).resolve().parent / "recipes"
 
@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         help="score on the validation split (the test split's distribution, another seed): for tuning",
     )
     parser.add_argument("--fit-steps", type=int, help="cross-entropy steps fitting the base")
-    parser.add_argument("--patch-size", type=int, choices=(14, 7), help="the tiny base's vision patch side")
+    parser.add_argument(
+        "--patch-size", type=int, choices=PATCH_SIZES, help="the tiny base's vision patch side"
+    )
     parser.add_argument("--fit-extra", choices=("none", "captions", "template_qa"), help="extra fitting data")
     parser.add_argument("--dpo-steps", type=int, help="DPO steps per arm")
     parser.add_argument("--dpo-lr", type=float, help="DPO learning rate")
@@ -208,7 +210,7 @@ def _gain(args: argparse.Namespace) -> int:
     summary = {"split": split, "settings": settings, "seeds": rows, "mean": mean}
     (args.output / "gain.json").write_text(json.dumps(summary, indent=2, default=list) + "\n")
     if args.readme:
-        write_sweep_row(args.readme, json.loads(json.dumps(summary, default=list)))
+        write_sweep_row(args.readme, summary)
         print(f"row written into {args.readme}")
     print("RESULT " + json.dumps({"split": split, **mean}))
     return 0

@@ -15,7 +15,7 @@ import pytest
 
 from timewarp_hf.constants import ORDER_DEPENDENT_TYPES as ORDER_TYPES
 from timewarp_hf.testing.fitted_pair import format_gain
-from timewarp_hf.testing.fitting import FitConfig, fitted_dir
+from timewarp_hf.testing.fitting import FitConfig, default_base_cache, fitted_dir
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "reproduce_miniature.py"
 TIMEWARP_ARMS = ("explicit", "warped")
@@ -139,9 +139,7 @@ def quick_run(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the folder every worker's base temp lives in
     out = root / "miniature-quick"
-    cache = Path(
-        os.environ.get("TIMEWARP_MINIATURE_CACHE", Path.home() / ".cache" / "timewarp-hf" / "miniature")
-    )
+    cache = default_base_cache()
     with FileLock(f"{out}.lock"):
         if not (out / "results.json").is_file():
             done = subprocess.run(

@@ -272,12 +272,13 @@ def write_sweep_row(page: Path, summary: dict[str, Any]) -> None:
     in ``page``'s ``.json`` sidecar, replacing a run with the same settings, split and seeds, and render
     every kept run as the table between :data:`SWEEP_MARKERS`: how the quickstart's settings were chosen,
     each row written by the run it reports."""
+    summary = _jsonable(summary)  # tuples as lists, as the sidecar reads them back
     store = page.with_suffix(".json")
     runs = json.loads(store.read_text()) if store.is_file() else []
     key = [summary["split"], summary["settings"], [row["seed"] for row in summary["seeds"]]]
     runs = [r for r in runs if [r["split"], r["settings"], [x["seed"] for x in r["seeds"]]] != key]
     runs.append({**summary, "machine": machine()})
-    chosen = json.loads(json.dumps({k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"}, default=list))
+    chosen = _jsonable({k: v for k, v in QUICKSTART_PAIR.items() if k != "seed"})
     lines = [
         "| settings (besides the quickstart's) | split | seeds | base → TimeWarp, order mean (per seed) "
         "| mean gain | TimeWarp free answers valid | machine |",

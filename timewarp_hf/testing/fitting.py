@@ -40,6 +40,7 @@ from ..constants import ORDER_DEPENDENT_TYPES
 
 __all__ = [
     "CACHE_FORMAT",
+    "PATCH_SIZES",
     "VALIDATION_SEED",
     "FitConfig",
     "captioner_pairs",
@@ -64,8 +65,9 @@ CACHE_FORMAT = 2
 VALIDATION_SEED = 24680
 DESCRIBE = "Describe what happens in the video, in order."
 _PAIR_SUFFIXES = ("-fwd", "-rev")
-# The tiny Qwen2-VL's own patch side first (the testing kit's checkpoint as it is), then the finer one.
-_PATCH_SIZES = (14, 7)
+#: The tiny base's vision patch sides: the tiny Qwen2-VL's own first (the testing kit's checkpoint as it
+#: is), then the finer one.
+PATCH_SIZES = (14, 7)
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,9 @@ class FitConfig:
     def __post_init__(self):
         if self.eval_split not in ("test", "validation"):
             raise ValueError(f"eval_split must be 'test' or 'validation', got {self.eval_split!r}")
-        if self.patch_size not in _PATCH_SIZES:
+        if self.patch_size not in PATCH_SIZES:
             raise ValueError(
-                f"patch_size must be one of {_PATCH_SIZES} (the 56-pixel clips split into whole 2x2-merged "
+                f"patch_size must be one of {PATCH_SIZES} (the 56-pixel clips split into whole 2x2-merged "
                 f"patches), got {self.patch_size!r}"
             )
 
@@ -141,7 +143,7 @@ def prepare_data(config: FitConfig) -> dict[str, Path]:
 
     out = Path(config.output_dir)
     shared = Path(config.base_cache) if config.base_cache is not None else out
-    patch = "" if config.patch_size == _PATCH_SIZES[0] else f"-patch{config.patch_size}"
+    patch = "" if config.patch_size == PATCH_SIZES[0] else f"-patch{config.patch_size}"
     paths = {
         "checkpoint": shared / f"tiny-{_FAMILY}{patch}",
         "train": shared / "data" / f"train-{config.train_pairs_per_type}-v{CACHE_FORMAT}",
@@ -151,7 +153,7 @@ def prepare_data(config: FitConfig) -> dict[str, Path]:
     with FileLock(str(shared / "data.lock")):  # parallel runs sharing a base_cache make it once
         if not (paths["checkpoint"] / "config.json").is_file():
             make_tiny_vlm(paths["checkpoint"], _FAMILY)
-            if config.patch_size != _PATCH_SIZES[0]:
+            if config.patch_size != PATCH_SIZES[0]:
                 _set_patch_size(paths["checkpoint"], config.patch_size)
         for key, count in (("train", config.train_pairs_per_type), ("eval", config.test_pairs_per_type)):
             marker = paths[key] / "metadata.jsonl"
@@ -522,7 +524,6 @@ def _fit_base(
         model.save_pretrained(staging / "model")
         processor.save_pretrained(staging / "model")
         shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(target)
         info = {"fit_loss_last_50": statistics.fmean(losses[-50:]), "pairs": {}, "built": {}}
     for recipe in recipes:
